@@ -1,0 +1,5 @@
+from django.core.exceptions import ValidationError
+
+
+class AccountError(ValidationError):
+    """An account action was refused; the message says why, in the user's language."""

@@ -1,0 +1,110 @@
+"""Typed readers for the environment: every setting fails loudly on a bad value.
+
+A secret may be given directly (``KAPOK_SECRET_KEY``) or as a file (``KAPOK_SECRET_KEY_FILE``),
+the way container orchestrators hand out secrets.
+"""
+
+import base64
+import binascii
+import os
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def env_secret(name: str, *, generate_into: Path | None, generate=None) -> str:
+    """Read a secret from ``NAME`` or the file named by ``NAME_FILE``.
+
+    Without either, the secret is generated once into ``generate_into`` (demo and development);
+    when ``generate_into`` is None (production) a missing secret is an error.
+    """
+    value = os.environ.get(name)
+    file_name = os.environ.get(f"{name}_FILE")
+    if value and file_name:
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both")
+    if file_name:
+        try:
+            value = Path(file_name).read_text().strip()
+        except OSError as error:
+            raise ImproperlyConfigured(f"{name}_FILE: cannot read {file_name}: {error}") from None
+    if value:
+        return value
+    if generate_into is None:
+        raise ImproperlyConfigured(f"{name} (or {name}_FILE) is required in production")
+    if generate_into.exists():
+        return generate_into.read_text().strip()
+    generate_into.parent.mkdir(parents=True, exist_ok=True)
+    value = (generate or (lambda: secrets.token_urlsafe(50)))()
+    # Created readable by the owner only, and never overwritten if another process won the race.
+    try:
+        fd = os.open(generate_into, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return generate_into.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def new_data_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def check_data_key(name: str, value: str) -> str:
+    """The personal-data key is 32 random bytes in URL-safe base64 (a Fernet key)."""
+    try:
+        raw = base64.urlsafe_b64decode(value.encode())
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ImproperlyConfigured(
+            f"{name} must be 32 bytes in URL-safe base64 "
+            '(python -c "import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())")'
+        )
+    return value

@@ -1,0 +1,116 @@
+"""Demo data: Guangzhou's city bureau, 白云区 and 荔湾区 with every street and community as units,
+a social-work station, a volunteer organisation, and one account per role."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from kapok.accounts.models import RoleGrant, User
+from kapok.accounts.roles import Role
+from kapok.regions.lookup import find_region
+from kapok.regions.models import Region
+from kapok.units.models import Unit
+
+DEMO_PASSWORD = "kapok-demo-2026"
+DEMO_DISTRICTS = ("白云区", "荔湾区")
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    full_name: str
+    role: Role
+    unit_key: str
+
+
+ACCOUNTS = (
+    DemoAccount("commander", "陈指挥", Role.CITY_COMMANDER, "city"),
+    DemoAccount("baiyun", "黄区干", Role.DISTRICT_STAFF, "baiyun"),
+    DemoAccount("liwan", "李区干", Role.DISTRICT_STAFF, "liwan"),
+    DemoAccount("songzhou", "梁街干", Role.STREET_STAFF, "songzhou"),
+    DemoAccount("luoyong", "何社工", Role.COMMUNITY_WORKER, "luoyong"),
+    DemoAccount("caller", "周电访", Role.CALLER, "city"),
+    DemoAccount("leader", "吴队长", Role.TEAM_LEADER, "city"),
+    DemoAccount("hotline", "郑热线", Role.HOTLINE_OPERATOR, "station"),
+    DemoAccount("volunteer", "冯志愿", Role.VOLUNTEER, "volunteers"),
+    DemoAccount("sysadmin", "系统管理员", Role.SYSTEM_ADMIN, "city"),
+    DemoAccount("secadmin", "安全管理员", Role.SECURITY_ADMIN, "city"),
+    DemoAccount("auditor", "安全审计员", Role.AUDITOR, "city"),
+)
+
+
+def unit_name(region: Region) -> str:
+    if region.level == Region.Level.CITY:
+        return f"{region.name}民政局"
+    if region.level == Region.Level.DISTRICT:
+        return f"{region.name}民政局"
+    if region.level == Region.Level.STREET:
+        return f"{region.name}办事处" if region.name.endswith("街道") else f"{region.name}人民政府"
+    return region.name  # 螺涌社区居委会, 三联村委会: communities are named as their committees
+
+
+def _unit(region: Region, parent: Unit | None, kind=None, name=None) -> Unit:
+    kind = kind or Unit.ADMINISTRATIVE_KIND_BY_LEVEL[region.level]
+    unit, _created = Unit.objects.get_or_create(
+        region=region, kind=kind, name=name or unit_name(region), defaults={"parent": parent}
+    )
+    return unit
+
+
+@transaction.atomic
+def load_demo() -> list[DemoAccount]:
+    city_region = Region.objects.get(level=Region.Level.CITY, name="广州市")
+    city = _unit(city_region, None)
+    units = {"city": city}
+    existing = set(Unit.objects.values_list("region_id", "kind"))
+    for district_name in DEMO_DISTRICTS:
+        district_region = find_region(district_name, level=Region.Level.DISTRICT)
+        district = _unit(district_region, city)
+        new_units = []
+        streets = {}
+        for street_region in district_region.children.order_by("code"):
+            streets[street_region.code] = _unit(street_region, district)
+        for community in Region.objects.filter(
+            parent_id__in=streets, level=Region.Level.COMMUNITY
+        ).order_by("code"):
+            if (community.code, Unit.Kind.COMMUNITY_COMMITTEE) not in existing:
+                new_units.append(
+                    Unit(
+                        region=community,
+                        kind=Unit.Kind.COMMUNITY_COMMITTEE,
+                        name=unit_name(community),
+                        parent=streets[community.parent_id],
+                    )
+                )
+        Unit.objects.bulk_create(new_units, batch_size=500)
+        units["baiyun" if district_name == "白云区" else "liwan"] = district
+
+    songzhou_region = find_region("白云区松洲街")
+    units["songzhou"] = Unit.objects.get(region=songzhou_region, kind=Unit.Kind.STREET_OFFICE)
+    units["luoyong"] = Unit.objects.get(
+        region=find_region("螺涌", within=songzhou_region), kind=Unit.Kind.COMMUNITY_COMMITTEE
+    )
+    units["station"] = _unit(
+        songzhou_region,
+        units["songzhou"],
+        kind=Unit.Kind.SOCIAL_WORK_STATION,
+        name="白云区松洲街社会工作服务站",
+    )
+    units["volunteers"] = _unit(
+        units["baiyun"].region,
+        units["baiyun"],
+        kind=Unit.Kind.VOLUNTEER_ORGANISATION,
+        name="白云区志愿者协会",
+    )
+
+    for account in ACCOUNTS:
+        user = User.objects.filter(username=account.username).first()
+        if user is None:
+            user = User(username=account.username)
+            user.set_password(DEMO_PASSWORD)
+        user.full_name = account.full_name
+        user.unit = units[account.unit_key]
+        user.is_active = True
+        user.save()
+        RoleGrant.objects.get_or_create(user=user, role=account.role)
+    return list(ACCOUNTS)

@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from kapok.accounts.roles import Role
+from kapok.site.demo import DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (idempotent) and print the demo accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="where Kapok runs")
+
+    def handle(self, *args, url, **options):
+        accounts = load_demo()
+        self.stdout.write(self.style.SUCCESS(f"\nKapok demo: {url}\n"))
+        self.stdout.write(f"{'account':<12} {'password':<18} role")
+        for account in accounts:
+            label = Role(account.role).label
+            self.stdout.write(f"{account.username:<12} {DEMO_PASSWORD:<18} {label}")

@@ -1,0 +1,12 @@
+from django.urls import include, path
+from django.contrib.auth.decorators import login_not_required
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("", include("kapok.web.urls")),
+    path("", include("kapok.accounts.urls")),
+    path("units/", include("kapok.units.urls")),
+    path("audit/", include("kapok.audit.urls")),
+    path("system/", include("kapok.site.urls")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+]
