@@ -159,6 +159,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it; collectstatic fills it
 MEDIA_ROOT = Path(env_str("KAPOK_MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "media/"
 STORAGES = {

@@ -4,7 +4,7 @@ A user sees what lies under their unit's region code, plus what is explicitly sh
 unit. A model takes part by declaring where its region is::
 
     class Unit(models.Model):
-        scoping_region_field = "region_id"          # a path to a 12-digit division code
+        scoping_region_field = "region__code"        # a path to a 12-digit division code
         scoping_shared_field = "shared_with"        # optional: a path to the units it is shared with
 
 Views, the API and exports read through ``scoped()`` and load single objects through

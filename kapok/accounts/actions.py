@@ -145,7 +145,9 @@ def update_security_policy(*, actor: User, **values) -> SecurityPolicy:
     if changes:
         policy.save(update_fields=[*changes, "updated_at"])
         log_action("accounts.security_policy.changed", actor=actor, obj=policy, data=changes)
-    transaction.on_commit(lambda: _forget_policy())
+    # Forget the cached policy now for this process and again once committed, for the others.
+    _forget_policy()
+    transaction.on_commit(_forget_policy)
     return policy
 
 

@@ -59,7 +59,7 @@ class User(AbstractBaseUser):
 
     USERNAME_FIELD = "username"
     REQUIRED_FIELDS: list[str] = []
-    scoping_region_field = "unit__region_id"
+    scoping_region_field = "unit__region__code"
 
     class Meta:
         ordering = ["username"]

@@ -25,16 +25,14 @@ class LogoutView(auth_views.LogoutView):
     region_safe = True
 
 
-def _users(actor):
-    return scoped(
-        User.objects.select_related("unit__region").prefetch_related("role_grants"), actor
-    )
+def _users():
+    return User.objects.select_related("unit__region").prefetch_related("role_grants")
 
 
 @region_safe
 @capability_required(Capability.ACCOUNTS_MANAGE)
 def user_list(request):
-    users = _users(request.user)
+    users = scoped(_users(), request.user)
     query = request.GET.get("q", "").strip()
     role = request.GET.get("role", "")
     if query:
@@ -74,7 +72,7 @@ def user_create(request):
 @region_safe
 @capability_required(Capability.ACCOUNTS_MANAGE)
 def user_detail(request, pk):
-    user = get_scoped_or_404(request.user, _users(request.user), pk=pk)
+    user = get_scoped_or_404(request.user, _users(), pk=pk)
     initial = {
         "full_name": user.full_name,
         "unit": user.unit,
@@ -102,7 +100,7 @@ def user_detail(request, pk):
 @capability_required(Capability.ACCOUNTS_MANAGE)
 @require_POST
 def user_set_active(request, pk):
-    user = get_scoped_or_404(request.user, _users(request.user), pk=pk)
+    user = get_scoped_or_404(request.user, _users(), pk=pk)
     try:
         actions.set_user_active(
             actor=request.user, user=user, active=request.POST.get("active") == "1"
@@ -116,7 +114,7 @@ def user_set_active(request, pk):
 @capability_required(Capability.ACCOUNTS_MANAGE)
 @require_POST
 def user_reset_password(request, pk):
-    user = get_scoped_or_404(request.user, _users(request.user), pk=pk)
+    user = get_scoped_or_404(request.user, _users(), pk=pk)
     form = PasswordResetForm(request.POST)
     if form.is_valid():
         try:

@@ -10,8 +10,11 @@ def object_region_code(obj) -> str:
     path = getattr(type(obj), "scoping_region_field", None)
     if obj is None or path is None:
         return ""
+    parts = path.split("__")
+    if len(parts) >= 2 and parts[-1] == "code":
+        parts = [*parts[:-2], f"{parts[-2]}_id"]  # the foreign key's column: no query
     value = obj
-    for part in path.split("__"):
+    for part in parts:
         value = getattr(value, part, None)
         if value is None:
             return ""

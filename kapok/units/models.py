@@ -52,7 +52,7 @@ class Unit(models.Model):
     objects = UnitQuerySet.as_manager()
 
     # Region scoping (kapok.access.policy): a unit belongs where its region is.
-    scoping_region_field = "region_id"
+    scoping_region_field = "region__code"
 
     class Meta:
         ordering = ["region_id", "kind", "name"]

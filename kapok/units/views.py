@@ -18,7 +18,9 @@ def unit_list(request):
         units = units.filter(Q(name__icontains=query) | Q(region__full_name__icontains=query))
     if kind in Unit.Kind.values:
         units = units.filter(kind=kind)
-    units = units.annotate(staff=Count("members", filter=Q(members__is_active=True)))
+    units = units.annotate(staff=Count("members", filter=Q(members__is_active=True))).order_by(
+        "region_id", "kind", "name"
+    )
     page = Paginator(units, 50).get_page(request.GET.get("page"))
     return render(
         request,

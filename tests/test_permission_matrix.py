@@ -1,0 +1,146 @@
+"""Every URL, every persona: who gets the page, who is refused (403), and who is told it does not
+exist (404, with one audit record of the attempt).
+
+A URL that the matrix does not list fails test_every_url_is_in_the_matrix, so a new view cannot
+skip this. Personas are in tests/conftest.py: city, district (白云区), street (松洲街), community
+(螺涌), outsider (荔湾区 district staff), and administrators at city, district and outsider level.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_tasks_db.models import DBTaskResult
+
+from kapok.audit.models import LogEntry
+from kapok.site.tasks import clear_expired_sessions
+
+PERSONAS = (
+    "anonymous",
+    "city",
+    "district",
+    "street",
+    "community",
+    "outsider",
+    "sysadmin",
+    "secadmin",
+    "auditor",
+    "district_sysadmin",
+    "outsider_sysadmin",
+    "outsider_auditor",
+)
+STAFF = {"city", "district", "street", "community", "outsider"}
+
+
+@dataclass(frozen=True)
+class Spec:
+    ok: set = field(default_factory=set)  # these get the page (or their POST succeeds)
+    moved: set = field(default_factory=set)  # these are sent elsewhere (302)
+    hidden: set = field(default_factory=set)  # 404 and one audit record: another region's record
+    public: bool = False  # anonymous visitors get it too
+    method: str = "get"
+    kwargs: object = None  # personas -> URL kwargs
+    data: object = None  # personas -> POST data
+
+
+def _community_user(p):
+    return {"pk": p.community.pk}
+
+
+def _failed_task(p):
+    result = clear_expired_sessions.enqueue()
+    DBTaskResult.objects.filter(id=result.id).update(status="FAILED")
+    return {"pk": result.id}
+
+
+MATRIX = {
+    "web:home": Spec(ok=set(PERSONAS) - {"anonymous"}),
+    "web:healthz": Spec(ok=set(PERSONAS), public=True),
+    "accounts:login": Spec(ok={"anonymous"}, moved=set(PERSONAS) - {"anonymous"}, public=True),
+    "accounts:logout": Spec(ok=set(PERSONAS), public=True, method="post"),
+    "set_language": Spec(
+        ok=set(PERSONAS), public=True, method="post", data=lambda p: {"language": "en"}
+    ),
+    "accounts:user_list": Spec(ok={"sysadmin", "district_sysadmin", "outsider_sysadmin"}),
+    "accounts:user_create": Spec(ok={"sysadmin", "district_sysadmin", "outsider_sysadmin"}),
+    "accounts:user_detail": Spec(
+        ok={"sysadmin", "district_sysadmin"}, hidden={"outsider_sysadmin"}, kwargs=_community_user
+    ),
+    "accounts:user_set_active": Spec(
+        ok={"sysadmin", "district_sysadmin"},
+        hidden={"outsider_sysadmin"},
+        method="post",
+        kwargs=_community_user,
+        data=lambda p: {"active": "0"},
+    ),
+    "accounts:user_reset_password": Spec(
+        ok={"sysadmin", "district_sysadmin"},
+        hidden={"outsider_sysadmin"},
+        method="post",
+        kwargs=_community_user,
+        data=lambda p: {"password": "a-new-long-passphrase"},
+    ),
+    "accounts:security_policy": Spec(ok={"secadmin"}),
+    "units:unit_list": Spec(ok=STAFF | {"sysadmin", "district_sysadmin", "outsider_sysadmin"}),
+    "units:unit_detail": Spec(
+        ok={"city", "district", "street", "community", "sysadmin", "district_sysadmin"},
+        hidden={"outsider", "outsider_sysadmin"},
+        kwargs=lambda p: {"pk": p.community_unit.pk},
+    ),
+    "audit:log_list": Spec(ok={"auditor", "outsider_auditor"}),
+    "audit:log_export": Spec(ok={"auditor", "outsider_auditor"}),
+    # Background tasks are site-wide: region-limited administrators are refused.
+    "site:task_list": Spec(ok={"sysadmin"}),
+    "site:task_detail": Spec(ok={"sysadmin"}, kwargs=_failed_task),
+    "site:task_retry": Spec(ok={"sysadmin"}, method="post", kwargs=_failed_task),
+}
+
+
+def _url_names(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name}" if pattern.name else f"<unnamed {pattern.pattern}>"
+
+
+def test_every_url_is_in_the_matrix():
+    names = set(_url_names())
+    assert names - set(MATRIX) == set(), "add these URLs to the permission matrix"
+    assert set(MATRIX) - names == set(), "these matrix entries name no URL"
+
+
+CASES = [(name, persona) for name in MATRIX for persona in PERSONAS]
+
+
+@pytest.mark.parametrize(("url_name", "persona"), CASES)
+def test_permission_matrix(client, personas, url_name, persona):
+    spec = MATRIX[url_name]
+    url = reverse(url_name, kwargs=spec.kwargs(personas) if spec.kwargs else None)
+    if persona != "anonymous":
+        client.force_login(getattr(personas, persona))
+    before = LogEntry.objects.filter(action="access.out_of_scope").count()
+    data = spec.data(personas) if spec.data else {}
+    response = getattr(client, spec.method)(url, data)
+
+    if persona in spec.hidden:
+        assert response.status_code == 404
+        attempts = LogEntry.objects.filter(action="access.out_of_scope")
+        assert attempts.count() == before + 1
+        attempt = attempts.first()
+        assert attempt.actor == getattr(personas, persona)
+        assert attempt.object_id
+    elif persona in spec.moved:
+        assert response.status_code == 302
+    elif persona in spec.ok:
+        expected = 302 if spec.method == "post" else 200
+        assert response.status_code == expected, response.content[:300]
+    elif persona == "anonymous":
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("accounts:login"))
+    else:
+        assert response.status_code == 403
+    if persona not in spec.hidden:
+        assert LogEntry.objects.filter(action="access.out_of_scope").count() == before
