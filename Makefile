@@ -25,7 +25,7 @@ $(VENV)/.synced: pyproject.toml uv.lock
 
 # The compiled catalogues (.mo) are built here, not committed.
 $(VENV)/.messages: $(VENV)/.synced $(wildcard kapok/locale/*/LC_MESSAGES/django.po)
-	cd kapok && ../$(KAPOK) compilemessages --verbosity 0
+	$(KAPOK) compilemessages --verbosity 0 --ignore .venv --ignore var
 	@touch $@
 
 demo: setup
@@ -65,8 +65,9 @@ bench: setup
 # Refresh the translation catalogues after changing user-facing strings, then translate the
 # new entries in kapok/locale/*/LC_MESSAGES/django.po and run `make messages` again.
 messages: setup
-	cd kapok && ../$(KAPOK) makemessages --locale zh_Hans --locale en --no-obsolete --add-location file
-	cd kapok && ../$(KAPOK) compilemessages --verbosity 0
+	$(KAPOK) makemessages --locale zh_Hans --no-obsolete --add-location file \
+		--ignore .venv --ignore var --ignore tests --ignore bench
+	$(KAPOK) compilemessages --verbosity 0 --ignore .venv --ignore var
 
 clean:
 	rm -rf $(VENV) var/static var/screenshots

@@ -61,9 +61,7 @@ class Personas:
         )
         self.community_unit = unit_for("白云区松洲街螺涌", parent=self.street_unit)
         self.outsider_unit = unit_for("荔湾区", name="荔湾区民政局", parent=self.city_unit)
-        self.city = UserFactory(
-            username="city", unit=self.city_unit, roles=[Role.CITY_COMMANDER]
-        )
+        self.city = UserFactory(username="city", unit=self.city_unit, roles=[Role.CITY_COMMANDER])
         self.district = UserFactory(
             username="district", unit=self.district_unit, roles=[Role.DISTRICT_STAFF]
         )

@@ -14,7 +14,7 @@ from kapok.accounts.roles import (
     Role,
 )
 from kapok.audit.models import LogEntry
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ A user sees what lies under their unit's region code, plus what is explicitly sh
 unit. A model takes part by declaring where its region is::
 
     class Unit(models.Model):
-        scoping_region_field = "region__code"        # a path to a 12-digit division code
-        scoping_shared_field = "shared_with"        # optional: a path to the units it is shared with
+        scoping_region_field = "region__code"  # a path to a 12-digit division code
+        scoping_shared_field = "shared_with"  # optional: the units it is shared with
 
 Views, the API and exports read through ``scoped()`` and load single objects through
 ``get_scoped_or_404()``; they never filter by region themselves. A record of another region is a

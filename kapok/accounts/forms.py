@@ -54,9 +54,7 @@ class UserForm(forms.Form):
 
     def __init__(self, *args, actor, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = scoped(
-            Unit.objects.active().select_related("region"), actor
-        )
+        self.fields["unit"].queryset = scoped(Unit.objects.active().select_related("region"), actor)
         if editing:
             del self.fields["username"]
             del self.fields["password"]

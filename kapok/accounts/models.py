@@ -108,9 +108,7 @@ class SecurityPolicy(models.Model):
 
     CACHE_KEY = "kapok.security-policy"
 
-    password_min_length = models.PositiveSmallIntegerField(
-        _("minimum password length"), default=10
-    )
+    password_min_length = models.PositiveSmallIntegerField(_("minimum password length"), default=10)
     max_failed_logins = models.PositiveSmallIntegerField(
         _("failed logins before the account is locked"), default=5
     )

@@ -37,7 +37,9 @@ def user_list(request):
     role = request.GET.get("role", "")
     if query:
         users = users.filter(
-            Q(username__icontains=query) | Q(full_name__icontains=query) | Q(unit__name__icontains=query)
+            Q(username__icontains=query)
+            | Q(full_name__icontains=query)
+            | Q(unit__name__icontains=query)
         )
     if role in Role.values:
         users = users.filter(role_grants__role=role)

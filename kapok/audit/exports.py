@@ -52,7 +52,8 @@ def write_log_xlsx(entries) -> tempfile.SpooledTemporaryFile:
                 json.dumps(entry.data, ensure_ascii=False) if entry.data else "",
             ]
         )
-    output = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+    # Returned open: the response streams it and closes it.
+    output = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
     workbook.save(output)
     output.seek(0)
     return output

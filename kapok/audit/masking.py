@@ -1,8 +1,8 @@
 """Masking of personal values: in the audit log, on screen by default, and in every log line.
 
-    mask_id_number("44011119450312123X") == "440111********123X"
-    mask_phone("13812345678") == "138****5678"
-    mask_text("call 13812345678") == "call 138****5678"
+mask_id_number("44011119450312123X") == "440111********123X"
+mask_phone("13812345678") == "138****5678"
+mask_text("call 13812345678") == "call 138****5678"
 """
 
 import logging

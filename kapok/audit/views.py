@@ -39,7 +39,7 @@ def log_list(request):
 @region_safe
 @capability_required(Capability.AUDIT_READ)
 def log_export(request):
-    form, entries = _filtered(request)
+    _form, entries = _filtered(request)
     log_action(
         "audit.log.exported",
         actor=request.user,

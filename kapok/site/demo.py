@@ -11,7 +11,7 @@ from kapok.regions.lookup import find_region
 from kapok.regions.models import Region
 from kapok.units.models import Unit
 
-DEMO_PASSWORD = "kapok-demo-2026"
+DEMO_PASSWORD = "kapok-demo-2026"  # noqa: S105  (printed by make demo; demo data only)
 DEMO_DISTRICTS = ("白云区", "荔湾区")
 
 

@@ -22,9 +22,7 @@ def task_list(request):
     results = DBTaskResult.objects.order_by("-enqueued_at")
     if status in TaskResultStatus.values:
         results = results.filter(status=status)
-    counts = dict(
-        DBTaskResult.objects.values_list("status").annotate(n=Count("id")).order_by()
-    )
+    counts = dict(DBTaskResult.objects.values_list("status").annotate(n=Count("id")).order_by())
     page = Paginator(results.defer("traceback", "return_value"), 50).get_page(
         request.GET.get("page")
     )

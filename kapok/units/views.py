@@ -32,9 +32,7 @@ def unit_list(request):
 @region_safe
 @capability_required(Capability.UNITS_VIEW)
 def unit_detail(request, pk):
-    unit = get_scoped_or_404(
-        request.user, Unit.objects.select_related("region", "parent"), pk=pk
-    )
+    unit = get_scoped_or_404(request.user, Unit.objects.select_related("region", "parent"), pk=pk)
     children = scoped(unit.children.active().select_related("region"), request.user)
     members = unit.members.filter(is_active=True).prefetch_related("role_grants")
     return render(

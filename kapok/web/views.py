@@ -1,7 +1,7 @@
+from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.contrib.auth.decorators import login_not_required
 from django.views.decorators.cache import never_cache
 
 from kapok.access.decorators import region_safe

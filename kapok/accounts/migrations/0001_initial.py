@@ -7,67 +7,170 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('units', '0001_initial'),
+        ("units", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('username', models.CharField(error_messages={'unique': 'An account with this username already exists.'}, max_length=64, unique=True, verbose_name='username')),
-                ('full_name', models.CharField(blank=True, max_length=100, verbose_name='full name')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('is_superuser', models.BooleanField(default=False, verbose_name='bootstrap administrator')),
-                ('failed_logins', models.PositiveIntegerField(default=0)),
-                ('locked_until', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='units.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "An account with this username already exists."},
+                        max_length=64,
+                        unique=True,
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "full_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="full name"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="phone")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "is_superuser",
+                    models.BooleanField(default=False, verbose_name="bootstrap administrator"),
+                ),
+                ("failed_logins", models.PositiveIntegerField(default=0)),
+                ("locked_until", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="units.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'account',
-                'verbose_name_plural': 'accounts',
-                'ordering': ['username'],
+                "verbose_name": "account",
+                "verbose_name_plural": "accounts",
+                "ordering": ["username"],
             },
             managers=[
-                ('objects', kapok.accounts.models.UserManager()),
+                ("objects", kapok.accounts.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='SecurityPolicy',
+            name="SecurityPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password_min_length', models.PositiveSmallIntegerField(default=10, verbose_name='minimum password length')),
-                ('max_failed_logins', models.PositiveSmallIntegerField(default=5, verbose_name='failed logins before the account is locked')),
-                ('lockout_minutes', models.PositiveSmallIntegerField(default=15, verbose_name='lock-out (minutes)')),
-                ('session_idle_minutes', models.PositiveSmallIntegerField(default=30, verbose_name='log out after this many idle minutes')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "password_min_length",
+                    models.PositiveSmallIntegerField(
+                        default=10, verbose_name="minimum password length"
+                    ),
+                ),
+                (
+                    "max_failed_logins",
+                    models.PositiveSmallIntegerField(
+                        default=5, verbose_name="failed logins before the account is locked"
+                    ),
+                ),
+                (
+                    "lockout_minutes",
+                    models.PositiveSmallIntegerField(default=15, verbose_name="lock-out (minutes)"),
+                ),
+                (
+                    "session_idle_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=30, verbose_name="log out after this many idle minutes"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'security policy',
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='securitypolicy_singleton'), models.CheckConstraint(condition=models.Q(('password_min_length__gte', 8)), name='securitypolicy_password_8'), models.CheckConstraint(condition=models.Q(('max_failed_logins__gte', 1)), name='securitypolicy_failures_1'), models.CheckConstraint(condition=models.Q(('session_idle_minutes__gte', 1)), name='securitypolicy_idle_1')],
+                "verbose_name": "security policy",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("id", 1)), name="securitypolicy_singleton"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("password_min_length__gte", 8)),
+                        name="securitypolicy_password_8",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("max_failed_logins__gte", 1)),
+                        name="securitypolicy_failures_1",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("session_idle_minutes__gte", 1)),
+                        name="securitypolicy_idle_1",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RoleGrant',
+            name="RoleGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('CITY_COMMANDER', 'city commander'), ('DISTRICT_STAFF', 'district staff'), ('STREET_STAFF', 'street staff'), ('COMMUNITY_WORKER', 'community worker'), ('CALLER', 'caller'), ('TEAM_LEADER', 'team leader'), ('HOTLINE_OPERATOR', 'hotline operator'), ('VOLUNTEER', 'volunteer'), ('SYSTEM_ADMIN', 'system administrator'), ('SECURITY_ADMIN', 'security administrator'), ('AUDITOR', 'auditor')], max_length=32, verbose_name='role')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_grants', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("CITY_COMMANDER", "city commander"),
+                            ("DISTRICT_STAFF", "district staff"),
+                            ("STREET_STAFF", "street staff"),
+                            ("COMMUNITY_WORKER", "community worker"),
+                            ("CALLER", "caller"),
+                            ("TEAM_LEADER", "team leader"),
+                            ("HOTLINE_OPERATOR", "hotline operator"),
+                            ("VOLUNTEER", "volunteer"),
+                            ("SYSTEM_ADMIN", "system administrator"),
+                            ("SECURITY_ADMIN", "security administrator"),
+                            ("AUDITOR", "auditor"),
+                        ],
+                        max_length=32,
+                        verbose_name="role",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_grants",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user_id', 'role'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'role'), name='rolegrant_unique')],
+                "ordering": ["user_id", "role"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "role"), name="rolegrant_unique")
+                ],
             },
         ),
     ]

@@ -5,32 +5,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('regions', '0001_initial'),
+        ("regions", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('kind', models.CharField(choices=[('CITY_BUREAU', 'city civil-affairs bureau'), ('DISTRICT_BUREAU', 'district civil-affairs bureau'), ('STREET_OFFICE', 'street office'), ('COMMUNITY_COMMITTEE', 'community committee'), ('SOCIAL_WORK_STATION', 'social-work station'), ('MINOR_PROTECTION_CENTRE', 'minor-protection centre'), ('RESCUE_STATION', 'rescue station'), ('CHARITY_ASSOCIATION', 'charity association'), ('ELDERLY_CARE_INSTITUTION', 'elderly-care institution'), ('HOTLINE_CENTRE', 'hotline centre'), ('VOLUNTEER_ORGANISATION', 'volunteer organisation')], max_length=32, verbose_name='kind')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='duty phone')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='units.unit', verbose_name='parent unit')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='units', to='regions.region', verbose_name='region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("CITY_BUREAU", "city civil-affairs bureau"),
+                            ("DISTRICT_BUREAU", "district civil-affairs bureau"),
+                            ("STREET_OFFICE", "street office"),
+                            ("COMMUNITY_COMMITTEE", "community committee"),
+                            ("SOCIAL_WORK_STATION", "social-work station"),
+                            ("MINOR_PROTECTION_CENTRE", "minor-protection centre"),
+                            ("RESCUE_STATION", "rescue station"),
+                            ("CHARITY_ASSOCIATION", "charity association"),
+                            ("ELDERLY_CARE_INSTITUTION", "elderly-care institution"),
+                            ("HOTLINE_CENTRE", "hotline centre"),
+                            ("VOLUNTEER_ORGANISATION", "volunteer organisation"),
+                        ],
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="duty phone")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="units.unit",
+                        verbose_name="parent unit",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="regions.region",
+                        verbose_name="region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit',
-                'verbose_name_plural': 'units',
-                'ordering': ['region_id', 'kind', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('region', 'kind', 'name'), name='unit_unique_name')],
+                "verbose_name": "unit",
+                "verbose_name_plural": "units",
+                "ordering": ["region_id", "kind", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("region", "kind", "name"), name="unit_unique_name"
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,45 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from kapok.accounts.models import User
+from kapok.accounts.roles import Role
+from kapok.site.demo import ACCOUNTS, DEMO_PASSWORD
+from kapok.units.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_every_street_and_community_of_two_districts_and_one_account_per_role(
+    client,
+):
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    kinds = dict((kind, Unit.objects.filter(kind=kind).count()) for kind in Unit.Kind.values)
+    assert kinds[Unit.Kind.CITY_BUREAU] == 1
+    assert kinds[Unit.Kind.DISTRICT_BUREAU] == 2
+    assert kinds[Unit.Kind.STREET_OFFICE] == 24 + 22  # 白云区, 荔湾区
+    assert kinds[Unit.Kind.COMMUNITY_COMMITTEE] == 404 + 201
+    assert kinds[Unit.Kind.SOCIAL_WORK_STATION] == 1
+    assert {account.role for account in ACCOUNTS} == set(Role)
+    printed = out.getvalue()
+    for account in ACCOUNTS:
+        assert account.username in printed
+        assert client.login(username=account.username, password=DEMO_PASSWORD)
+    assert "http://127.0.0.1:8000" in printed
+
+
+def test_loading_the_demo_twice_changes_nothing():
+    call_command("demo", stdout=io.StringIO())
+    units, users = Unit.objects.count(), User.objects.count()
+    call_command("demo", stdout=io.StringIO())
+    assert (Unit.objects.count(), User.objects.count()) == (units, users)
+
+
+def test_demo_community_units_hang_under_their_street_offices():
+    call_command("demo", stdout=io.StringIO())
+    luoyong = Unit.objects.get(name="螺涌社区居委会")
+    assert luoyong.parent.name == "松洲街道办事处"
+    assert luoyong.parent.parent.name == "白云区民政局"
+    assert User.objects.get(username="luoyong").unit == luoyong
