@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
 from kapok.audit.models import LogEntry
@@ -16,11 +17,19 @@ from tests.tasks_for_tests import fails_until_fixed
 pytestmark = pytest.mark.django_db
 
 
-def run_worker():
-    call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
+@pytest.fixture
+def run_worker(monkeypatch):
+    """The real worker, in this process. It drops database connections that are inside a
+    transaction, which would end the test's own transaction: let it keep this one."""
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run():
+        call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
+
+    return run
 
 
-def test_the_worker_runs_a_queued_task():
+def test_the_worker_runs_a_queued_task(run_worker):
     old = SessionStore()
     old.create()
     Session.objects.filter(session_key=old.session_key).update(
@@ -37,7 +46,7 @@ def test_the_worker_runs_a_queued_task():
     assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
 
 
-def test_a_failed_task_is_kept_and_can_be_retried_from_the_page(personas, login):
+def test_a_failed_task_is_kept_and_can_be_retried_from_the_page(personas, login, run_worker):
     result = fails_until_fixed.enqueue("service-up")
     run_worker()
     failed = DBTaskResult.objects.get(id=result.id)
