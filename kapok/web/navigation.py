@@ -101,8 +101,10 @@ def navigation_for(user) -> list[Link]:
 
 
 def cards_for(user) -> list[Card]:
-    return [
+    """The cards for the user's roles; the ones that open a page first."""
+    cards = [
         card
         for card in CARDS
         if user.can(card.capability) and (card.url_name is None or _open_to(user, card.url_name))
     ]
+    return sorted(cards, key=lambda card: card.url_name is None)
