@@ -82,6 +82,12 @@ MATRIX = {
     ),
     "accounts:security_policy": Spec(ok={"secadmin"}),
     "units:unit_list": Spec(ok=STAFF | {"sysadmin", "district_sysadmin", "outsider_sysadmin"}),
+    "units:unit_create": Spec(ok={"sysadmin", "district_sysadmin", "outsider_sysadmin"}),
+    "units:unit_edit": Spec(
+        ok={"sysadmin", "district_sysadmin"},
+        hidden={"outsider_sysadmin"},
+        kwargs=lambda p: {"pk": p.community_unit.pk},
+    ),
     "units:unit_detail": Spec(
         ok={"city", "district", "street", "community", "sysadmin", "district_sysadmin"},
         hidden={"outsider", "outsider_sysadmin"},

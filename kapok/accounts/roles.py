@@ -28,6 +28,7 @@ class Role(models.TextChoices):
 
 class Capability(models.TextChoices):
     UNITS_VIEW = "units.view", _("see units and their staff")
+    UNITS_MANAGE = "units.manage", _("create and edit units")
     ACCOUNTS_MANAGE = "accounts.manage", _("manage accounts and roles")
     SECURITY_MANAGE = "security.manage", _("set the security policy")
     AUDIT_READ = "audit.read", _("read and export the audit log")
@@ -84,7 +85,9 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.TEAM_LEADER: frozenset(_STAFF | {C.VISIT_CALL, C.TEAM_LEAD, C.DATAEYE_VIEW}),
     Role.HOTLINE_OPERATOR: frozenset(_STAFF | {C.HOTLINE_ANSWER}),
     Role.VOLUNTEER: frozenset({C.VOLUNTEER_TASKS}),
-    Role.SYSTEM_ADMIN: frozenset({C.UNITS_VIEW, C.ACCOUNTS_MANAGE, C.TASKS_MANAGE}),
+    Role.SYSTEM_ADMIN: frozenset(
+        {C.UNITS_VIEW, C.UNITS_MANAGE, C.ACCOUNTS_MANAGE, C.TASKS_MANAGE}
+    ),
     Role.SECURITY_ADMIN: frozenset({C.SECURITY_MANAGE}),
     Role.AUDITOR: frozenset({C.AUDIT_READ}),
 }

@@ -9,10 +9,10 @@ from kapok.accounts.models import RoleGrant, User
 from kapok.accounts.roles import Role
 from kapok.regions.lookup import find_region
 from kapok.regions.models import Region
+from kapok.units.actions import ensure_administrative_units
 from kapok.units.models import Unit
 
 DEMO_PASSWORD = "kapok-demo-2026"  # noqa: S105  (printed by make demo; demo data only)
-DEMO_DISTRICTS = ("白云区", "荔湾区")
 
 
 @dataclass(frozen=True)
@@ -39,20 +39,9 @@ ACCOUNTS = (
 )
 
 
-def unit_name(region: Region) -> str:
-    if region.level == Region.Level.CITY:
-        return f"{region.name}民政局"
-    if region.level == Region.Level.DISTRICT:
-        return f"{region.name}民政局"
-    if region.level == Region.Level.STREET:
-        return f"{region.name}办事处" if region.name.endswith("街道") else f"{region.name}人民政府"
-    return region.name  # 螺涌社区居委会, 三联村委会: communities are named as their committees
-
-
-def _unit(region: Region, parent: Unit | None, kind=None, name=None) -> Unit:
-    kind = kind or Unit.ADMINISTRATIVE_KIND_BY_LEVEL[region.level]
+def _unit(region: Region, parent: Unit, kind, name) -> Unit:
     unit, _created = Unit.objects.get_or_create(
-        region=region, kind=kind, name=name or unit_name(region), defaults={"parent": parent}
+        region=region, kind=kind, name=name, defaults={"parent": parent}
     )
     return unit
 
@@ -60,31 +49,10 @@ def _unit(region: Region, parent: Unit | None, kind=None, name=None) -> Unit:
 @transaction.atomic
 def load_demo() -> list[DemoAccount]:
     city_region = Region.objects.get(level=Region.Level.CITY, name="广州市")
-    city = _unit(city_region, None)
-    units = {"city": city}
-    existing = set(Unit.objects.values_list("region_id", "kind"))
-    for district_name in DEMO_DISTRICTS:
-        district_region = find_region(district_name, level=Region.Level.DISTRICT)
-        district = _unit(district_region, city)
-        new_units = []
-        streets = {}
-        for street_region in district_region.children.order_by("code"):
-            streets[street_region.code] = _unit(street_region, district)
-        for community in Region.objects.filter(
-            parent_id__in=streets, level=Region.Level.COMMUNITY
-        ).order_by("code"):
-            if (community.code, Unit.Kind.COMMUNITY_COMMITTEE) not in existing:
-                new_units.append(
-                    Unit(
-                        region=community,
-                        kind=Unit.Kind.COMMUNITY_COMMITTEE,
-                        name=unit_name(community),
-                        parent=streets[community.parent_id],
-                    )
-                )
-        Unit.objects.bulk_create(new_units, batch_size=500)
-        units["baiyun" if district_name == "白云区" else "liwan"] = district
-
+    units = {"city": ensure_administrative_units(city_region, below=False)[0]}
+    for key, district in (("baiyun", "白云区"), ("liwan", "荔湾区")):
+        district_region = find_region(district, level=Region.Level.DISTRICT)
+        units[key] = ensure_administrative_units(district_region)[0]
     songzhou_region = find_region("白云区松洲街")
     units["songzhou"] = Unit.objects.get(region=songzhou_region, kind=Unit.Kind.STREET_OFFICE)
     units["luoyong"] = Unit.objects.get(
