@@ -26,7 +26,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from kapok.regions.models import CODE_LENGTH, Region
-from kapok.regions.names import clean, variants
+from kapok.regions.names import clean, compatible, variants
 
 INDEX_TTL = 60.0
 SEPARATORS = re.compile(r"[/／>›·,，、\s\-]+")
@@ -90,11 +90,11 @@ class RegionIndex:
     def __init__(self, entries: list[_Entry]):
         self.by_code = {entry.code: entry for entry in entries}
         self.by_name: dict[str, list[_Entry]] = defaultdict(list)
-        self.by_variant: dict[str, list[_Entry]] = defaultdict(list)
+        self.by_variant: dict[str, list[tuple[_Entry, str | None]]] = defaultdict(list)
         for entry in entries:
             self.by_name[clean(entry.name)].append(entry)
-            for variant in variants(entry.name):
-                self.by_variant[variant].append(entry)
+            for text, kind in variants(entry.name):
+                self.by_variant[text].append((entry, kind))
 
     @classmethod
     def build(cls) -> "RegionIndex":
@@ -168,8 +168,13 @@ class RegionIndex:
         exact = keep(self.by_name.get(clean(name), ()))
         if exact:
             return exact
-        for variant in variants(name):
-            found = keep(self.by_variant.get(variant, ()))
+        for text, kind in variants(name):
+            found = {
+                entry.code: entry
+                for entry, entry_kind in self.by_variant.get(text, ())
+                if compatible(kind, entry_kind)
+            }
+            found = keep(found.values())
             if found:
                 return found
         return []
