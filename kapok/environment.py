@@ -104,7 +104,7 @@ def check_data_key(name: str, value: str) -> str:
         raw = b""
     if len(raw) != 32:
         raise ImproperlyConfigured(
-            f"{name} must be 32 bytes in URL-safe base64 "
-            '(python -c "import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())")'
+            f"{name} must be 32 bytes in URL-safe base64; make one with: python -c "
+            '"import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())"'
         )
     return value
