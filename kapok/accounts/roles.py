@@ -85,9 +85,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.TEAM_LEADER: frozenset(_STAFF | {C.VISIT_CALL, C.TEAM_LEAD, C.DATAEYE_VIEW}),
     Role.HOTLINE_OPERATOR: frozenset(_STAFF | {C.HOTLINE_ANSWER}),
     Role.VOLUNTEER: frozenset({C.VOLUNTEER_TASKS}),
-    Role.SYSTEM_ADMIN: frozenset(
-        {C.UNITS_VIEW, C.UNITS_MANAGE, C.ACCOUNTS_MANAGE, C.TASKS_MANAGE}
-    ),
+    Role.SYSTEM_ADMIN: frozenset({C.UNITS_VIEW, C.UNITS_MANAGE, C.ACCOUNTS_MANAGE, C.TASKS_MANAGE}),
     Role.SECURITY_ADMIN: frozenset({C.SECURITY_MANAGE}),
     Role.AUDITOR: frozenset({C.AUDIT_READ}),
 }
