@@ -115,3 +115,15 @@ def test_the_auditor_changes_nothing(personas, login):
     response = client.post(reverse("audit:log_list"))
     assert LogEntry.objects.count() == before
     assert response.status_code in (200, 405)
+
+
+def test_an_export_larger_than_one_file_holds_is_refused_with_advice(personas, login, monkeypatch):
+    from kapok.audit import views
+
+    monkeypatch.setattr(views, "MAX_ROWS", 2)
+    for _ in range(3):
+        log_action("units.unit.viewed", actor=personas.community, obj=personas.community_unit)
+    response = login(personas.auditor).get(reverse("audit:log_export"), follow=True)
+    assert response.redirect_chain[0][0].startswith(reverse("audit:log_list"))
+    assert "每次最多导出 2 条" in response.content.decode()
+    assert not LogEntry.objects.filter(action="audit.log.exported").exists()

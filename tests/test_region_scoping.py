@@ -79,3 +79,13 @@ def test_another_districts_record_looks_the_same_as_a_missing_one(personas, logi
     attempt = LogEntry.objects.get(action="access.out_of_scope")
     assert attempt.region_code == personas.community_unit.region_id
     assert attempt.object_type == "units.unit"
+
+
+def test_a_prefix_is_a_range_of_codes(db):
+    from kapok.regions.models import Region, prefix_range
+
+    under = Region.objects.filter(prefix_range("code", "440119")).values_list("code", flat=True)
+    assert set(under) == {
+        c for c in Region.objects.values_list("code", flat=True) if c.startswith("440119")
+    }
+    assert Region.objects.filter(prefix_range("code", "440111003")).count() == 1 + 14  # 松洲街

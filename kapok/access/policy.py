@@ -22,7 +22,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from kapok.audit.actions import log_action
-from kapok.regions.models import Region
+from kapok.regions.models import Region, prefix_range
 
 EVERYTHING = None
 
@@ -77,7 +77,7 @@ def scope_filter(model: type[Model], user) -> Q:
         raise TypeError(f"{model.__name__} does not declare scoping_region_field")
     if not scope.prefix:
         return Q(pk__in=[])
-    condition = Q(**{f"{region_field}__startswith": scope.prefix})
+    condition = prefix_range(region_field, scope.prefix)
     shared_field = getattr(model, "scoping_shared_field", None)
     if shared_field and scope.unit_id is not None:
         condition |= Q(**{shared_field: scope.unit_id})

@@ -1,13 +1,16 @@
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kapok.access.decorators import capability_required, region_safe
 from kapok.access.policy import scoped
 from kapok.accounts.roles import Capability
 from kapok.audit.actions import log_action
-from kapok.audit.exports import write_log_xlsx
+from kapok.audit.exports import MAX_ROWS, write_log_xlsx
 from kapok.audit.forms import LogFilterForm
 from kapok.audit.models import LogEntry
 
@@ -40,10 +43,24 @@ def log_list(request):
 @capability_required(Capability.AUDIT_READ)
 def log_export(request):
     _form, entries = _filtered(request)
+    total = entries.count()
+    if total > MAX_ROWS:
+        messages.error(
+            request,
+            _(
+                "%(total)s entries match: one export holds at most %(max)s. "
+                "Narrow the dates or the action, and export in parts."
+            )
+            % {"total": f"{total:,}", "max": f"{MAX_ROWS:,}"},
+        )
+        return redirect(f"{reverse('audit:log_list')}?{request.GET.urlencode()}")
     log_action(
         "audit.log.exported",
         actor=request.user,
-        data={key: value for key, value in request.GET.items() if value},
+        data={
+            "filters": {key: value for key, value in request.GET.items() if value},
+            "rows": total,
+        },
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return FileResponse(

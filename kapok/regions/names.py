@@ -50,7 +50,7 @@ def clean(name: str) -> str:
     return _SPACES.sub("", text).replace("(", "（").replace(")", "）")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def variants(name: str) -> tuple[tuple[str, str | None], ...]:
     """The cleaned name (kind None) and every shorter spelling with the kind of the first suffix
     taken off, longest first."""
