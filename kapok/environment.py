@@ -8,6 +8,7 @@ import base64
 import binascii
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -74,22 +75,47 @@ def env_secret(name: str, *, generate_into: Path | None, generate=None) -> str:
             value = Path(file_name).read_text().strip()
         except OSError as error:
             raise ImproperlyConfigured(f"{name}_FILE: cannot read {file_name}: {error}") from None
+        if not value:
+            raise ImproperlyConfigured(f"{name}_FILE: {file_name} is empty")
     if value:
         return value
     if generate_into is None:
         raise ImproperlyConfigured(f"{name} (or {name}_FILE) is required in production")
-    if generate_into.exists():
-        return generate_into.read_text().strip()
-    generate_into.parent.mkdir(parents=True, exist_ok=True)
-    value = (generate or (lambda: secrets.token_urlsafe(50)))()
-    # Created readable by the owner only, and never overwritten if another process won the race.
-    try:
-        fd = os.open(generate_into, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return generate_into.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value + "\n")
+    if not generate_into.exists():
+        generate_into.parent.mkdir(parents=True, exist_ok=True)
+        _write_once(generate_into, (generate or (lambda: secrets.token_urlsafe(50)))())
+    value = generate_into.read_text().strip()
+    if not value:
+        raise ImproperlyConfigured(
+            f"{generate_into} (the generated {name}) is empty; delete it to make a new one"
+        )
     return value
+
+
+def _write_once(path: Path, value: str) -> None:
+    """Write ``path`` readable by the owner only, whole or not at all, and never overwrite it:
+    when several processes start at once, one wins and the others read the winner's secret.
+
+    The secret is written to a private temporary file first and then linked into place, so that
+    no process ever reads a half-written (empty) file."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value + "\n")
+        os.chmod(temporary, 0o600)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links: create it exclusively instead
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                return
+            with os.fdopen(fd, "w") as handle:
+                handle.write(value + "\n")
+    finally:
+        os.unlink(temporary)
 
 
 def new_data_key() -> str:

@@ -11,7 +11,7 @@ from kapok.access.policy import can_see, scope_of
 from kapok.accounts.errors import AccountError
 from kapok.accounts.models import RoleGrant, SecurityPolicy, User
 from kapok.accounts.roles import SEPARATED_ROLES, Capability, Role
-from kapok.audit.actions import log_action
+from kapok.audit.actions import assign_changes, log_action
 
 
 def check_roles(roles) -> list[Role]:
@@ -78,19 +78,9 @@ def update_user(
     before_roles = list(user.roles)
     if user.pk == actor.pk and set(roles) != set(before_roles):
         raise AccountError(_("You cannot change your own roles."), code="self_roles")
-    changes = {}
-    for field, value in (
-        ("full_name", full_name),
-        ("unit", unit),
-        ("phone", phone),
-        ("email", email),
-    ):
-        old = getattr(user, field)
-        if old != value:
-            changes[field] = [str(old or ""), str(value or "")]
-            setattr(user, field, value)
+    changes = assign_changes(user, full_name=full_name, unit=unit, phone=phone, email=email)
     if changes:
-        user.save(update_fields=[*(f for f in changes), "updated_at"])
+        user.save(update_fields=[*changes, "updated_at"])
     if set(roles) != set(before_roles):
         RoleGrant.objects.filter(user=user).exclude(role__in=roles).delete()
         RoleGrant.objects.bulk_create(
@@ -137,11 +127,7 @@ def update_security_policy(*, actor: User, **values) -> SecurityPolicy:
     if not actor.can(Capability.SECURITY_MANAGE):
         raise PermissionDenied(_("Only the security administrator sets the security policy."))
     policy, _created = SecurityPolicy.objects.select_for_update().get_or_create(id=1)
-    changes = {}
-    for field, value in values.items():
-        if getattr(policy, field) != value:
-            changes[field] = [getattr(policy, field), value]
-            setattr(policy, field, value)
+    changes = assign_changes(policy, **values)
     if changes:
         policy.save(update_fields=[*changes, "updated_at"])
         log_action("accounts.security_policy.changed", actor=actor, obj=policy, data=changes)

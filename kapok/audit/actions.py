@@ -21,6 +21,24 @@ def object_region_code(obj) -> str:
     return value.pk if isinstance(value, models.Model) else str(value)
 
 
+def assign_changes(obj: models.Model, **values) -> dict[str, list]:
+    """Set the fields that differ and return them as {field: [before, after]}, for the audit
+    log and for ``save(update_fields=...)``. Related objects are recorded by name."""
+
+    def shown(value):
+        if value is None or isinstance(value, bool | int | float | str):
+            return value
+        return str(value)
+
+    changes = {}
+    for field, value in values.items():
+        old = getattr(obj, field)
+        if old != value:
+            changes[field] = [shown(old), shown(value)]
+            setattr(obj, field, value)
+    return changes
+
+
 def log_action(
     action: str,
     *,

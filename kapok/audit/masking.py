@@ -13,8 +13,8 @@ ID_NUMBER = re.compile(
     r"(?<![0-9])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])"
     r"|(?<![0-9])(\d{6})(\d{5})(\d{4})(?![0-9A-Za-z])"
 )
-# Mainland mobile numbers, with an optional +86 or 86 in front.
-MOBILE = re.compile(r"(?<!\d)((?:\+?86[- ]?)?1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+# Mainland mobile numbers, with an optional +86, 0086 or 86 in front.
+MOBILE = re.compile(r"(?<!\d)((?:(?:\+|00)?86[- ]?)?1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
 # Landlines with an area code: 020-81234567, (020)8123-4567.
 LANDLINE = re.compile(r"(?<!\d)(\(?0\d{2,3}\)?[- ]?)(\d{3,4})[- ]?(\d{4})(?!\d)")
 
@@ -62,8 +62,17 @@ def mask_value(value, kind: str | None = None):
         return {key: mask_value(item, PERSONAL_KEYS.get(key, kind)) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [mask_value(item, kind) for item in value]
-    if value is None or isinstance(value, bool | int | float):
+    if (
+        value is None
+        or isinstance(value, bool)
+        or (isinstance(value, float) and not value.is_integer())
+    ):
         return value
+    if isinstance(value, int | float):
+        # A phone or an ID read from a spreadsheet arrives as a whole number: still personal.
+        text = str(int(value))
+        masked = mask_value(text, kind)
+        return value if kind is None and masked == text else masked
     text = str(value)
     if kind == "secret":
         return "***"
@@ -80,9 +89,24 @@ class MaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a broken format string is the logger's problem, not ours
+        except Exception:
+            # A broken format string is the logger's problem, not ours; but the handler reports
+            # it with the raw message and arguments, so those are masked.
+            record.msg = mask_text(str(record.msg))
+            if isinstance(record.args, dict):
+                record.args = mask_value(record.args)
+            elif record.args:
+                record.args = tuple(mask_value(arg) for arg in record.args)
             return True
         masked = mask_text(message)
         if masked != message:
             record.msg, record.args = masked, None
+        # The traceback of logger.exception() and the stack of stack_info=True are written out
+        # with the line: an exception's message often quotes the value that caused it.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
         return True

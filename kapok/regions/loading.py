@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kapok.regions.lookup import invalidate_index
@@ -57,6 +58,7 @@ def read_rows(text: str) -> list[_Row]:
             % {"columns": ", ".join(missing), "expected": ",".join(REQUIRED_COLUMNS)}
         )
     rows = []
+    lines: dict[str, int] = {}
     for line, record in enumerate(reader, start=2):
         code = (record["code"] or "").strip()
         name = (record["name"] or "").strip()
@@ -75,10 +77,30 @@ def read_rows(text: str) -> list[_Row]:
                 _("Line %(line)d: the level must be 1 to 5, not “%(level)s”.")
                 % {"line": line, "level": record["level"]}
             )
+        if not _code_fits_level(code, level):
+            raise RegionFileError(
+                _("Line %(line)d: “%(code)s” is not the code of a region of level %(level)d.")
+                % {"line": line, "code": code, "level": level}
+            )
         if not name:
             raise RegionFileError(_("Line %(line)d: the name is empty.") % {"line": line})
+        if code in lines:
+            raise RegionFileError(
+                _("Line %(line)d: the code %(code)s is already on line %(first)d.")
+                % {"line": line, "code": code, "first": lines[code]}
+            )
+        lines[code] = line
         rows.append(_Row(code, name, level, parent))
     return rows
+
+
+def _code_fits_level(code: str, level: int) -> bool:
+    """A level-4 code has its street digits set and nothing after them: 440111003000.
+
+    The digits of a skipped level may be zero (东莞市's streets lie directly under the city)."""
+    end = Region.PREFIX_LENGTH[level]
+    start = Region.PREFIX_LENGTH.get(level - 1, 0)
+    return code[end:].strip("0") == "" and code[start:end].strip("0") != ""
 
 
 def drop_virtual(rows: list[_Row], extra_names: tuple[str, ...] = ()) -> tuple[list[_Row], list]:
@@ -88,7 +110,9 @@ def drop_virtual(rows: list[_Row], extra_names: tuple[str, ...] = ()) -> tuple[l
         if row.parent_code:
             children.setdefault(row.parent_code, []).append(row)
     drop = {row.code for row in rows if VIRTUAL_MARK in row.name or row.name in extra_names}
-    for row in rows:
+    # Deepest first, so that a unit left with nothing but dropped units goes too, whatever
+    # order the file lists them in.
+    for row in sorted(rows, key=lambda row: -row.level):
         kids = children.get(row.code)
         if kids and all(kid.code in drop for kid in kids):
             drop.add(row.code)
@@ -109,16 +133,15 @@ def drop_virtual(rows: list[_Row], extra_names: tuple[str, ...] = ()) -> tuple[l
 def load_regions(text: str, *, exclude_names: tuple[str, ...] = ()) -> LoadResult:
     rows, dropped = drop_virtual(read_rows(text), exclude_names)
     rows.sort(key=lambda row: (row.level, row.code))
+    # One read of the whole table: a list of every code in the file would overflow the
+    # database's limit on query parameters for a province or the whole country.
     existing = {
         region.code: region
-        for region in Region.objects.filter(code__in=[row.code for row in rows]).only(
-            "code", "name", "level", "parent_id", "full_name"
-        )
+        for region in Region.objects.only("code", "name", "level", "parent_id", "full_name")
     }
-    known_levels = dict(Region.objects.values_list("code", "level"))
+    known_levels = {code: region.level for code, region in existing.items()}
     names: dict[str, tuple[int, str]] = {
-        code: (level, full)
-        for code, level, full in Region.objects.values_list("code", "level", "full_name")
+        code: (region.level, region.full_name) for code, region in existing.items()
     }
     result = LoadResult(dropped=dropped)
     to_create, to_update = [], []
@@ -154,12 +177,18 @@ def load_regions(text: str, *, exclude_names: tuple[str, ...] = ()) -> LoadResul
             to_update.append(region)
         else:
             result.unchanged += 1
+    # bulk_update() leaves auto_now alone; other processes notice changes by updated_at.
+    now = timezone.now()
+    for region in to_update:
+        region.updated_at = now
     Region.objects.bulk_create(to_create, batch_size=1000)
     if to_update:
         Region.objects.bulk_update(
             to_update, ["name", "level", "parent", "full_name", "updated_at"], batch_size=1000
         )
     result.created, result.updated = len(to_create), len(to_update)
+    # Now for this connection, which sees its own changes, and again once they are committed.
+    invalidate_index()
     transaction.on_commit(invalidate_index)
     return result
 

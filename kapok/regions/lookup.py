@@ -17,6 +17,7 @@ changes made by another process, within INDEX_TTL seconds.
 import re
 import threading
 import time
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -30,7 +31,7 @@ from kapok.regions.names import clean, compatible, variants
 
 INDEX_TTL = 60.0
 SEPARATORS = re.compile(r"[/／>›·,，、\s\-]+")
-DIGITS = re.compile(r"\d+")
+DIGITS = re.compile(r"[0-9]+")
 
 
 class RegionLookupError(LookupError):
@@ -103,10 +104,12 @@ class RegionIndex:
 
     def find(self, text: str, *, within: Region | None = None, level: int | None = None) -> Region:
         text = text.strip()
-        if not text:
+        # Full-width digits and separators, as Chinese input methods type them: ４４０１１１.
+        normal = unicodedata.normalize("NFKC", text).strip()
+        if not normal:
             raise RegionNotFound(text, within)
         within_prefix = within.prefix if within is not None else ""
-        matches = self._resolve(text, within_prefix, level)
+        matches = self._resolve(normal, within_prefix, level)
         if not matches:
             raise RegionNotFound(text, within)
         if len(matches) > 1:

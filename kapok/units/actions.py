@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from kapok.access.policy import can_see, scope_of
 from kapok.accounts.roles import Capability
-from kapok.audit.actions import log_action
+from kapok.audit.actions import assign_changes, log_action
 from kapok.regions.models import Region
 from kapok.units.models import Unit
 
@@ -106,18 +106,7 @@ def update_unit(
     if parent is not None and (parent.pk == unit.pk or _is_below(parent, unit)):
         raise UnitError(_("A unit cannot be placed under itself or a unit below it."))
     _check_unique(name, kind, region, exclude=unit.pk)
-    changes = {}
-    for field, value in (
-        ("name", name),
-        ("kind", kind),
-        ("region", region),
-        ("parent", parent),
-        ("phone", phone),
-    ):
-        old = getattr(unit, field)
-        if old != value:
-            changes[field] = [str(old or ""), str(value or "")]
-            setattr(unit, field, value)
+    changes = assign_changes(unit, name=name, kind=kind, region=region, parent=parent, phone=phone)
     if changes:
         unit.save(update_fields=[*changes, "updated_at"])
         log_action("units.unit.updated", actor=actor, obj=unit, data=changes)
