@@ -89,3 +89,10 @@ def test_a_prefix_is_a_range_of_codes(db):
         c for c in Region.objects.values_list("code", flat=True) if c.startswith("440119")
     }
     assert Region.objects.filter(prefix_range("code", "440111003")).count() == 1 + 14  # 松洲街
+
+
+def test_a_model_that_does_not_declare_its_region_cannot_be_scoped(personas):
+    from kapok.accounts.models import RoleGrant
+
+    with pytest.raises(TypeError, match="scoping_region_field"):
+        scoped(RoleGrant.objects.all(), personas.city)

@@ -69,12 +69,12 @@ def is_region_restricted(user) -> bool:
 
 def scope_filter(model: type[Model], user) -> Q:
     """The condition a row of ``model`` must meet for ``user`` to see it."""
+    region_field = getattr(model, "scoping_region_field", None)
+    if region_field is None:  # a model that has not said where it belongs is never shown
+        raise TypeError(f"{model.__name__} does not declare scoping_region_field")
     scope = scope_of(user)
     if scope.prefix is None:
         return Q()
-    region_field = getattr(model, "scoping_region_field", None)
-    if region_field is None:
-        raise TypeError(f"{model.__name__} does not declare scoping_region_field")
     if not scope.prefix:
         return Q(pk__in=[])
     condition = prefix_range(region_field, scope.prefix)
