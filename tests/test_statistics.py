@@ -74,3 +74,38 @@ def test_the_figures_follow_the_people_given(personas):
     person("乙", "TEKUN", place="荔湾区沙面街翠洲社区")
     assert category_figures(scoped(Person.objects.all(), personas.community), DAY)["people"] == 1
     assert category_figures(scoped(Person.objects.all(), personas.city), DAY)["people"] == 2
+
+
+def test_the_stats_command_prints_json_for_the_zones_on_a_day():
+    import io
+    import json
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from kapok.zones.models import RiskArea
+
+    person("甲", "TEKUN", address="富力半岛花园3栋")
+    person("乙", "TEKUN", place="海珠区官洲街官洲社区")
+    RiskArea.objects.create(
+        region=find_region("海珠区官洲街学院"),
+        compound="富力半岛花园",
+        level=RiskArea.Level.LOCKDOWN,
+        starts_at=timezone.make_aware(dt.datetime(2022, 4, 20, 18)),
+    )
+    out = io.StringIO()
+    call_command("stats", "--zones", "--as-of", "2022-04-28", "--json", stdout=out)
+    figures = json.loads(out.getvalue())
+    assert figures["people"] == 1
+    assert figures["by_category"]["TEKUN"] == {"people": 1}
+    assert figures["by_category"]["DIBAO"] == {"people": 0, "households": 0}
+    out = io.StringIO()
+    call_command("stats", "--as-of", "2022-04-28", stdout=out)
+    assert "2 people in the registry" in out.getvalue()
+
+
+def test_the_stats_command_refuses_a_bad_day():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("stats", "--as-of", "28/04/2022")
