@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("kapok.accounts.urls")),
     path("units/", include("kapok.units.urls")),
     path("audit/", include("kapok.audit.urls")),
+    path("people/", include("kapok.registry.urls")),
     path("system/", include("kapok.site.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_tasks_db.models import DBTaskResult
 
 from kapok.audit.models import LogEntry
+from kapok.registry.models import Person
 from kapok.site.tasks import clear_expired_sessions
 
 PERSONAS = (
@@ -45,6 +46,10 @@ class Spec:
 
 def _community_user(p):
     return {"pk": p.community.pk}
+
+
+def _person(p):
+    return Person.objects.create(name="张三明", residence_region=p.community_unit.region)
 
 
 def _failed_task(p):
@@ -92,6 +97,12 @@ MATRIX = {
         ok={"city", "district", "street", "community", "sysadmin", "district_sysadmin"},
         hidden={"outsider", "outsider_sysadmin"},
         kwargs=lambda p: {"pk": p.community_unit.pk},
+    ),
+    "registry:person_list": Spec(ok=STAFF),
+    "registry:person_detail": Spec(
+        ok={"city", "district", "street", "community"},
+        hidden={"outsider"},
+        kwargs=lambda p: {"pk": _person(p).pk},
     ),
     "audit:log_list": Spec(ok={"auditor", "outsider_auditor"}),
     "audit:log_export": Spec(ok={"auditor", "outsider_auditor"}),

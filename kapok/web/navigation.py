@@ -27,6 +27,7 @@ class Card:
 
 NAVIGATION = (
     Link(_("Home"), "web:home"),
+    Link(_("People"), "registry:person_list", C.PERSON_VIEW),
     Link(_("Units"), "units:unit_list", C.UNITS_VIEW),
     Link(_("Accounts"), "accounts:user_list", C.ACCOUNTS_MANAGE),
     Link(_("Security policy"), "accounts:security_policy", C.SECURITY_MANAGE),
@@ -39,6 +40,7 @@ CARDS = (
         _("People in special difficulty"),
         _("The deduplicated roster of your area, by category and risk zone."),
         C.PERSON_VIEW,
+        "registry:person_list",
     ),
     Card(_("Today's phone visits"), _("Your next call and today's progress."), C.VISIT_CALL),
     Card(_("Visit board"), _("Calls planned, made and reached, by team."), C.TEAM_LEAD),
