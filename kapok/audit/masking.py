@@ -13,8 +13,8 @@ ID_NUMBER = re.compile(
     r"(?<![0-9])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])"
     r"|(?<![0-9])(\d{6})(\d{5})(\d{4})(?![0-9A-Za-z])"
 )
-# Mainland mobile numbers, with an optional +86, 0086 or 86 in front.
-MOBILE = re.compile(r"(?<!\d)((?:(?:\+|00)?86[- ]?)?1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+# Mainland mobile numbers, with an optional +86 or 86 in front.
+MOBILE = re.compile(r"(?<!\d)((?:\+?86[- ]?)?1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
 # Landlines with an area code: 020-81234567, (020)8123-4567.
 LANDLINE = re.compile(r"(?<!\d)(\(?0\d{2,3}\)?[- ]?)(\d{3,4})[- ]?(\d{4})(?!\d)")
 

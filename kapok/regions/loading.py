@@ -109,12 +109,13 @@ def drop_virtual(rows: list[_Row], extra_names: tuple[str, ...] = ()) -> tuple[l
     for row in rows:
         if row.parent_code:
             children.setdefault(row.parent_code, []).append(row)
-    drop = {row.code for row in rows if VIRTUAL_MARK in row.name or row.name in extra_names}
-    # Deepest first, so that a unit left with nothing but dropped units goes too, whatever
-    # order the file lists them in.
-    for row in sorted(rows, key=lambda row: -row.level):
+    virtual = {row.code for row in rows if VIRTUAL_MARK in row.name}
+    drop = virtual | {row.code for row in rows if row.name in extra_names}
+    # Decided on the virtual units alone, so that the result does not depend on the order of
+    # the rows, and a district is not dropped because its one street was.
+    for row in rows:
         kids = children.get(row.code)
-        if kids and all(kid.code in drop for kid in kids):
+        if kids and all(kid.code in virtual for kid in kids):
             drop.add(row.code)
     # Whatever sits below a dropped unit goes with it.
     changed = True

@@ -113,6 +113,7 @@ class RegionIndex:
         if not matches:
             raise RegionNotFound(text, within)
         if len(matches) > 1:
+            matches.sort(key=lambda entry: entry.code)
             raise AmbiguousRegion(text, [entry.region() for entry in matches])
         return matches[0].region()
 
