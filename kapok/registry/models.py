@@ -249,7 +249,8 @@ class Membership(models.Model):
     roster_import = models.ForeignKey(
         RosterImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
     )
-    started_on = models.DateField(_("from"), default=timezone.localdate)
+    # Null: on the roster since a date the roster does not say.
+    started_on = models.DateField(_("from"), null=True, blank=True)
     ended_on = models.DateField(_("until"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

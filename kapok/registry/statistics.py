@@ -17,7 +17,8 @@ from kapok.registry.models import Category, HouseholdMember, Membership
 
 def current_memberships(day: dt.date):
     return Membership.objects.filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gte=day), started_on__lte=day
+        Q(ended_on__isnull=True) | Q(ended_on__gte=day),
+        Q(started_on__isnull=True) | Q(started_on__lte=day),
     )
 
 
@@ -35,10 +36,11 @@ def category_figures(people, day: dt.date) -> dict:
         HouseholdMember.objects.filter(
             Q(person__memberships__ended_on__isnull=True)
             | Q(person__memberships__ended_on__gte=day),
+            Q(person__memberships__started_on__isnull=True)
+            | Q(person__memberships__started_on__lte=day),
             household__category__is_household_programme=True,
             person__in=people.values("pk"),
             person__memberships__category=F("household__category"),
-            person__memberships__started_on__lte=day,
         )
         .values_list("household__category__code")
         .annotate(n=Count("household", distinct=True))
