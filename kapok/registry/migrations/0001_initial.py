@@ -7,180 +7,421 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('regions', '0001_initial'),
-        ('units', '0001_initial'),
+        ("regions", "0001_initial"),
+        ("units", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('name_en', models.CharField(blank=True, max_length=100, verbose_name='English name')),
-                ('is_household_programme', models.BooleanField(default=False, help_text='低保 and 低收入 are granted to households: their members count by household.', verbose_name='household programme')),
-                ('is_child_category', models.BooleanField(default=False, verbose_name='children')),
-                ('position', models.PositiveSmallIntegerField(default=100, verbose_name='position')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=100, verbose_name="English name"),
+                ),
+                (
+                    "is_household_programme",
+                    models.BooleanField(
+                        default=False,
+                        help_text="低保 and 低收入 are granted to households: their members count by household.",
+                        verbose_name="household programme",
+                    ),
+                ),
+                ("is_child_category", models.BooleanField(default=False, verbose_name="children")),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(default=100, verbose_name="position"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'category',
-                'verbose_name_plural': 'categories',
-                'ordering': ['position', 'code'],
+                "verbose_name": "category",
+                "verbose_name_plural": "categories",
+                "ordering": ["position", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=100, verbose_name='household key')),
-                ('number', models.CharField(blank=True, max_length=60, verbose_name='household number')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='registry.category', verbose_name='programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=100, verbose_name="household key")),
+                (
+                    "number",
+                    models.CharField(blank=True, max_length=60, verbose_name="household number"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="registry.category",
+                        verbose_name="programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household',
-                'verbose_name_plural': 'households',
-                'ordering': ['category_id', 'key'],
+                "verbose_name": "household",
+                "verbose_name_plural": "households",
+                "ordering": ["category_id", "key"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=100, verbose_name='name')),
-                ('name_initials', models.CharField(blank=True, db_index=True, max_length=40, verbose_name='pinyin initials')),
-                ('id_number_encrypted', models.TextField(blank=True, editable=False)),
-                ('id_number_hash', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('id_number_masked', models.CharField(blank=True, db_index=True, max_length=18, verbose_name='ID number')),
-                ('sex', models.CharField(blank=True, choices=[('M', 'male'), ('F', 'female')], max_length=1, verbose_name='sex')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='birth date')),
-                ('phones', models.JSONField(blank=True, default=list, verbose_name='phones')),
-                ('compound', models.CharField(blank=True, db_index=True, max_length=100, verbose_name='compound (小区)')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='address')),
-                ('status', models.CharField(choices=[('ALIVE', 'alive'), ('DECEASED', 'deceased'), ('MOVED_OUT', 'moved out')], default='ALIVE', max_length=12, verbose_name='status')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('hukou_region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='registered_people', to='regions.region', verbose_name='hukou region')),
-                ('residence_region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='regions.region', verbose_name='residence (community)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=100, verbose_name="name")),
+                (
+                    "name_initials",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=40, verbose_name="pinyin initials"
+                    ),
+                ),
+                ("id_number_encrypted", models.TextField(blank=True, editable=False)),
+                (
+                    "id_number_hash",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=64),
+                ),
+                (
+                    "id_number_masked",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=18, verbose_name="ID number"
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        blank=True,
+                        choices=[("M", "male"), ("F", "female")],
+                        max_length=1,
+                        verbose_name="sex",
+                    ),
+                ),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="birth date")),
+                ("phones", models.JSONField(blank=True, default=list, verbose_name="phones")),
+                (
+                    "compound",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=100, verbose_name="compound (小区)"
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="address")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("ALIVE", "alive"),
+                            ("DECEASED", "deceased"),
+                            ("MOVED_OUT", "moved out"),
+                        ],
+                        default="ALIVE",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "hukou_region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="registered_people",
+                        to="regions.region",
+                        verbose_name="hukou region",
+                    ),
+                ),
+                (
+                    "residence_region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residents",
+                        to="regions.region",
+                        verbose_name="residence (community)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'people',
-                'ordering': ['residence_region_id', 'name', 'id'],
+                "verbose_name": "person",
+                "verbose_name_plural": "people",
+                "ordering": ["residence_region_id", "name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='HouseholdMember',
+            name="HouseholdMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('relation', models.CharField(blank=True, max_length=40, verbose_name='relation to the head')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='registry.household')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='household_links', to='registry.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        blank=True, max_length=40, verbose_name="relation to the head"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="registry.household",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="household_links",
+                        to="registry.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['household_id', 'id'],
+                "ordering": ["household_id", "id"],
             },
         ),
         migrations.AddField(
-            model_name='household',
-            name='head',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='headed_households', to='registry.person', verbose_name='head of household'),
+            model_name="household",
+            name="head",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="headed_households",
+                to="registry.person",
+                verbose_name="head of household",
+            ),
         ),
         migrations.AddField(
-            model_name='household',
-            name='members',
-            field=models.ManyToManyField(related_name='households', through='registry.HouseholdMember', to='registry.person', verbose_name='members'),
+            model_name="household",
+            name="members",
+            field=models.ManyToManyField(
+                related_name="households",
+                through="registry.HouseholdMember",
+                to="registry.person",
+                verbose_name="members",
+            ),
         ),
         migrations.CreateModel(
-            name='RosterImport',
+            name="RosterImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255, verbose_name='file')),
-                ('file_sha256', models.CharField(db_index=True, max_length=64)),
-                ('sheet', models.CharField(blank=True, max_length=100, verbose_name='sheet')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='source')),
-                ('column_map', models.JSONField(blank=True, default=dict, verbose_name='columns')),
-                ('status', models.CharField(choices=[('PENDING', 'waiting'), ('RUNNING', 'importing'), ('DONE', 'done'), ('FAILED', 'failed')], default='PENDING', max_length=10, verbose_name='status')),
-                ('rows_total', models.PositiveIntegerField(default=0)),
-                ('rows_done', models.PositiveIntegerField(default=0)),
-                ('people_created', models.PositiveIntegerField(default=0)),
-                ('people_updated', models.PositiveIntegerField(default=0)),
-                ('rows_unchanged', models.PositiveIntegerField(default=0)),
-                ('rows_rejected', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='imports', to='registry.category', verbose_name='category')),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='units.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255, verbose_name="file")),
+                ("file_sha256", models.CharField(db_index=True, max_length=64)),
+                ("sheet", models.CharField(blank=True, max_length=100, verbose_name="sheet")),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="source")),
+                ("column_map", models.JSONField(blank=True, default=dict, verbose_name="columns")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("PENDING", "waiting"),
+                            ("RUNNING", "importing"),
+                            ("DONE", "done"),
+                            ("FAILED", "failed"),
+                        ],
+                        default="PENDING",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("rows_total", models.PositiveIntegerField(default=0)),
+                ("rows_done", models.PositiveIntegerField(default=0)),
+                ("people_created", models.PositiveIntegerField(default=0)),
+                ("people_updated", models.PositiveIntegerField(default=0)),
+                ("rows_unchanged", models.PositiveIntegerField(default=0)),
+                ("rows_rejected", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="imports",
+                        to="registry.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="units.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'roster import',
-                'verbose_name_plural': 'roster imports',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "roster import",
+                "verbose_name_plural": "roster imports",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RejectedRow',
+            name="RejectedRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row_number', models.PositiveIntegerField(verbose_name='row')),
-                ('code', models.CharField(max_length=40, verbose_name='reason code')),
-                ('reason', models.CharField(max_length=500, verbose_name='reason')),
-                ('cells_encrypted', models.TextField(blank=True)),
-                ('is_doubtful', models.BooleanField(default=False, help_text='Imported, but someone should check it.', verbose_name='doubtful')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('roster_import', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rejected_rows', to='registry.rosterimport')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("row_number", models.PositiveIntegerField(verbose_name="row")),
+                ("code", models.CharField(max_length=40, verbose_name="reason code")),
+                ("reason", models.CharField(max_length=500, verbose_name="reason")),
+                ("cells_encrypted", models.TextField(blank=True)),
+                (
+                    "is_doubtful",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Imported, but someone should check it.",
+                        verbose_name="doubtful",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "roster_import",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rejected_rows",
+                        to="registry.rosterimport",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['roster_import_id', 'row_number'],
+                "ordering": ["roster_import_id", "row_number"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='source roster')),
-                ('started_on', models.DateField(blank=True, null=True, verbose_name='from')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='until')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='registry.category')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='registry.person')),
-                ('roster_import', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='memberships', to='registry.rosterimport')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(blank=True, max_length=200, verbose_name="source roster"),
+                ),
+                ("started_on", models.DateField(blank=True, null=True, verbose_name="from")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="until")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="registry.category",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="registry.person",
+                    ),
+                ),
+                (
+                    "roster_import",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="memberships",
+                        to="registry.rosterimport",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'category membership',
-                'verbose_name_plural': 'category memberships',
-                'ordering': ['category__position', 'started_on'],
+                "verbose_name": "category membership",
+                "verbose_name_plural": "category memberships",
+                "ordering": ["category__position", "started_on"],
             },
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(condition=models.Q(('id_number_hash', ''), _negated=True), fields=('id_number_hash',), name='person_unique_id_number'),
+            model_name="person",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("id_number_hash", ""), _negated=True),
+                fields=("id_number_hash",),
+                name="person_unique_id_number",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='householdmember',
-            constraint=models.UniqueConstraint(fields=('household', 'person'), name='householdmember_unique'),
+            model_name="householdmember",
+            constraint=models.UniqueConstraint(
+                fields=("household", "person"), name="householdmember_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(fields=('category', 'key'), name='household_unique_key'),
+            model_name="household",
+            constraint=models.UniqueConstraint(
+                fields=("category", "key"), name="household_unique_key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('person', 'category'), name='membership_one_current'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_on__isnull", True)),
+                fields=("person", "category"),
+                name="membership_one_current",
+            ),
         ),
     ]
