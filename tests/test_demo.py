@@ -43,3 +43,25 @@ def test_demo_community_units_hang_under_their_street_offices():
     assert luoyong.parent.name == "松洲街道办事处"
     assert luoyong.parent.parent.name == "白云区民政局"
     assert User.objects.get(username="luoyong").unit == luoyong
+
+
+def test_the_demo_registry_shows_todays_figures_from_the_sample_rosters():
+    import json
+
+    from django.utils import timezone
+
+    from kapok.registry.models import Person
+    from kapok.registry.statistics import category_figures
+    from kapok.site.demo import ROSTERS
+    from kapok.zones.models import people_in_zones
+
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    assert "registry: 8 rosters imported" in out.getvalue()
+    expected = json.loads((ROSTERS / "expected.json").read_text(encoding="utf-8"))
+    today = timezone.localdate()
+    figures = category_figures(people_in_zones(Person.objects.all(), today), today)
+    for code, figure in expected["in_zones"]["by_category"].items():
+        assert figures["by_category"][code] == figure
+    call_command("demo", stdout=out)
+    assert "registry: 0 rosters imported" in out.getvalue()

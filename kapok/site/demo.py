@@ -1,16 +1,24 @@
 """Demo data: Guangzhou's city bureau, 白云区 and 荔湾区 with every street and community as units,
 a social-work station, a volunteer organisation, and one account per role."""
 
+import datetime as dt
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from kapok.accounts.models import RoleGrant, User
 from kapok.accounts.roles import Role
 from kapok.regions.lookup import find_region
 from kapok.regions.models import Region
+from kapok.registry.importing import import_roster
+from kapok.registry.models import Category, RosterImport
 from kapok.units.actions import ensure_administrative_units
 from kapok.units.models import Unit
+from kapok.zones.importing import import_zones
+from kapok.zones.models import RiskArea
 
 DEMO_PASSWORD = "kapok-demo-2026"  # noqa: S105  (printed by make demo; demo data only)
 
@@ -82,3 +90,36 @@ def load_demo() -> list[DemoAccount]:
         user.save()
         RoleGrant.objects.get_or_create(user=user, role=account.role)
     return list(ACCOUNTS)
+
+
+ROSTERS = Path(__file__).parent / "demo_rosters"
+
+
+def load_demo_registry(actor=None) -> dict:
+    """Import the demo rosters (once) and their zones, shifted so that they are in force today."""
+    expected = json.loads((ROSTERS / "expected.json").read_text(encoding="utf-8"))
+    imported = 0
+    for spec in expected["imports"]:
+        category = Category.objects.get(code=spec["category"])
+        if RosterImport.objects.filter(file_name=spec["file"], category=category).exists():
+            continue
+        import_roster(
+            ROSTERS / spec["file"],
+            filename=spec["file"],
+            category=category,
+            sheet=spec.get("sheet"),
+            source="演示名册",
+            actor=actor,
+        )
+        imported += 1
+    shift = timezone.localdate() - dt.date.fromisoformat(expected["as_of"])
+    import_zones(
+        ROSTERS / expected["zones"],
+        filename=expected["zones"],
+        actor=actor,
+        shift=dt.timedelta(days=shift.days),
+    )
+    return {
+        "rosters": imported,
+        "zones": RiskArea.objects.in_force_on(timezone.localdate()).count(),
+    }

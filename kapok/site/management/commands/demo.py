@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from kapok.accounts.roles import Role
-from kapok.site.demo import DEMO_PASSWORD, load_demo
+from kapok.site.demo import DEMO_PASSWORD, load_demo, load_demo_registry
 
 
 class Command(BaseCommand):
@@ -12,7 +12,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, url, **options):
         accounts = load_demo()
+        registry = load_demo_registry()
         self.stdout.write(self.style.SUCCESS(f"\nKapok demo: {url}\n"))
+        self.stdout.write(
+            f"registry: {registry['rosters']} rosters imported, "
+            f"{registry['zones']} zones in force today\n"
+        )
         self.stdout.write(f"{'account':<12} {'password':<18} role")
         for account in accounts:
             label = Role(account.role).label
