@@ -99,6 +99,7 @@ MATRIX = {
         kwargs=lambda p: {"pk": p.community_unit.pk},
     ),
     "registry:person_list": Spec(ok=STAFF),
+    "registry:figures": Spec(ok=STAFF),
     "registry:person_detail": Spec(
         ok={"city", "district", "street", "community"},
         hidden={"outsider"},

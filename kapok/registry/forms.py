@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kapok.regions.models import Region
 from kapok.registry.models import Category
 
 AGE_BANDS = {
@@ -35,4 +36,17 @@ class PeopleFilterForm(forms.Form):
         label=_("Age"),
         required=False,
         choices=[("", _("all")), *[(band, band) for band in AGE_BANDS]],
+    )
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.all(), required=False, widget=forms.HiddenInput
+    )
+
+
+class FiguresForm(forms.Form):
+    as_of = forms.DateField(
+        label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    zones = forms.BooleanField(label=_("Only inside lockdown and control zones"), required=False)
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.all(), required=False, widget=forms.HiddenInput
     )

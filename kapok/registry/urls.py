@@ -6,4 +6,5 @@ app_name = "registry"
 urlpatterns = [
     path("", views.person_list, name="person_list"),
     path("<int:pk>/", views.person_detail, name="person_detail"),
+    path("figures/", views.figures, name="figures"),
 ]

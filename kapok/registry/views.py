@@ -1,17 +1,24 @@
 import datetime as dt
 
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
 from kapok.access.decorators import capability_required, region_safe
-from kapok.access.policy import get_scoped_or_404, scoped
+from kapok.access.policy import get_scoped_or_404, scope_of, scoped
 from kapok.accounts.roles import Capability
 from kapok.audit.actions import log_action
-from kapok.registry.forms import AGE_BANDS, PeopleFilterForm
-from kapok.registry.models import Person
+from kapok.regions.models import Region, prefix_range
+from kapok.registry.forms import AGE_BANDS, FiguresForm, PeopleFilterForm
+from kapok.registry.models import Category, Person
 from kapok.registry.search import search_condition
-from kapok.registry.statistics import current_memberships
+from kapok.registry.statistics import (
+    category_figures,
+    current_memberships,
+    empty_figures,
+    figures_by_area,
+)
 from kapok.zones.models import RiskArea, people_in_zones
 
 
@@ -39,6 +46,8 @@ def person_list(request):
             people = people_in_zones(people, today)
         if data["age"]:
             people = people.filter(**_born_between(today, *AGE_BANDS[data["age"]]))
+        if data["region"]:
+            people = people.filter(prefix_range("residence_region__code", data["region"].prefix))
     page = Paginator(people.order_by("residence_region_id", "name", "id"), 50).get_page(
         request.GET.get("page")
     )
@@ -79,3 +88,69 @@ def person_detail(request, pk):
             "age": person.age_on(today),
         },
     )
+
+
+@region_safe
+@capability_required(Capability.PERSON_VIEW)
+def figures(request):
+    """Deduplicated figures by category for the areas one level below a region: the districts
+    of the city, the streets of a district, the communities of a street."""
+    scope = scope_of(request.user)
+    form = FiguresForm(request.GET or None, initial={"as_of": timezone.localdate()})
+    data = form.cleaned_data if form.is_valid() else {}
+    day = data.get("as_of") or timezone.localdate()
+    zones = data.get("zones", False)
+    region = data.get("region") or _scope_region(request.user)
+    if region is None or (not scope.covers(region.code) and scope.restricted):
+        raise Http404
+    if region.level >= Region.Level.COMMUNITY:
+        region = region.parent
+    people = scoped(Person.objects.all(), request.user).filter(
+        prefix_range("residence_region__code", region.prefix)
+    )
+    if zones:
+        people = people_in_zones(people, day)
+    level = region.level + 1
+    by_area = figures_by_area(people, day, level)
+    total = category_figures(people, day)
+    categories = list(Category.objects.filter(is_active=True))
+    rows = []
+    for area in Region.objects.filter(parent=region).order_by("code"):
+        figure = by_area.get(area.prefix) or empty_figures(categories)
+        cells = [(category.code, figure["by_category"][category.code]) for category in categories]
+        rows.append((area, figure["people"], cells))
+    return render(
+        request,
+        "registry/figures.html",
+        {
+            "form": form,
+            "region": region,
+            "trail": _trail(region, request.user),
+            "rows": rows,
+            "total": total,
+            "categories": categories,
+            "day": day,
+            "zones": zones,
+            "drill": level < Region.Level.COMMUNITY,
+        },
+    )
+
+
+def _scope_region(user) -> Region | None:
+    unit = user.unit
+    if unit is None:
+        return Region.objects.filter(level=Region.Level.CITY).first()
+    return unit.region if unit.region.level >= Region.Level.CITY else None
+
+
+def _trail(region: Region, user) -> list[Region]:
+    """The regions from the user's own down to this one, for the breadcrumb."""
+    trail = []
+    scope = scope_of(user)
+    node = region
+    while node is not None and node.level >= Region.Level.CITY:
+        if scope.restricted and not scope.covers(node.code):
+            break
+        trail.append(node)
+        node = node.parent
+    return list(reversed(trail))
