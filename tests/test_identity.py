@@ -99,6 +99,9 @@ def test_the_check_character_needs_exactly_seventeen_digits(bad):
         ("44011220010928000X", dt.date(2001, 9, 28), "F", "440112"),
         (with_check("11010519491231002"), dt.date(1949, 12, 31), "F", "110105"),
         (with_check("82000119800101004"), dt.date(1980, 1, 1), "F", "820001"),
+        (with_check("81000119800101003"), dt.date(1980, 1, 1), "M", "810001"),
+        (with_check("71000119800101006"), dt.date(1980, 1, 1), "F", "710001"),
+        (with_check("46010519800101003"), dt.date(1980, 1, 1), "M", "460105"),
         (with_check("65010218800101001"), dt.date(1880, 1, 1), "M", "650102"),
         (with_check("51010420220428001"), TODAY, "M", "510104"),
     ],
@@ -525,6 +528,8 @@ def test_phones_read_as_numbers_are_normalised(raw, phones):
         "020-1234",
         "020-012345678",
         "0131-2812345",
+        "013-2812345",
+        "001-2812345",
         "1234567",
         "13812345678转123",
         "13812345678-123",
@@ -704,6 +709,8 @@ def test_a_date_error_names_the_value():
         ("买买提·艾力·阿不都", "买买提·艾力·阿不都"),
         ("ＪＯＨＮ　Ｓｍｉｔｈ", "JOHN Smith"),
         ("John   Smith", "John Smith"),
+        ("李 Jenny", "李 Jenny"),
+        ("Jenny  李", "Jenny 李"),
         ("", ""),
         (None, ""),
         ("   ", ""),
@@ -748,6 +755,7 @@ def test_pinyin_initials_are_lower_case_first_letters(name, initials):
 
 def test_a_surname_reading_applies_only_to_the_first_character():
     assert pinyin_initials("张曾") == "zc"  # 曾 as a given name is read ceng
+    assert pinyin_initials("张单") == "zd"
 
 
 # Ages

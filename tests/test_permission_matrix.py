@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_tasks_db.models import DBTaskResult
 
 from kapok.audit.models import LogEntry
-from kapok.registry.models import Person
+from kapok.registry.models import Category, Person, RosterImport
 from kapok.site.tasks import clear_expired_sessions
 
 PERSONAS = (
@@ -50,6 +50,16 @@ def _community_user(p):
 
 def _person(p):
     return Person.objects.create(name="张三明", residence_region=p.community_unit.region)
+
+
+def _import(p):
+    roster_import = RosterImport.objects.create(
+        category=Category.objects.get(code="TEKUN"),
+        file_name="特困.xlsx",
+        file_sha256="0" * 64,
+        unit=p.district_unit,
+    )
+    return {"pk": roster_import.pk}
 
 
 def _failed_task(p):
@@ -100,6 +110,9 @@ MATRIX = {
     ),
     "registry:person_list": Spec(ok=STAFF),
     "registry:figures": Spec(ok=STAFF),
+    "registry:import_list": Spec(ok={"city", "district", "outsider"}),
+    "registry:import_detail": Spec(ok={"city", "district"}, hidden={"outsider"}, kwargs=_import),
+    "registry:import_rejects": Spec(ok={"city", "district"}, hidden={"outsider"}, kwargs=_import),
     "registry:person_detail": Spec(
         ok={"city", "district", "street", "community"},
         hidden={"outsider"},

@@ -150,3 +150,36 @@ def test_a_column_can_be_mapped_by_hand(tmp_path):
         "import", str(path), "--category", "TEKUN", "--map", "id_number=号码", "--json", stdout=out
     )
     assert Person.objects.with_id_number("44011119450312123X").exists()
+
+
+def test_the_rejects_download_as_xlsx_with_a_reason_column_to_correct(tmp_path, personas, login):
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    from kapok.audit.models import LogEntry
+
+    path = roster(
+        tmp_path,
+        [
+            ["张三明", "44011119450312123X", "", "松洲街", "螺涌", "螺涌北路1号"],
+            ["李四", "440111194503121235", "", "松洲街", "不存在社区", "某路2号"],
+        ],
+    )
+    batch = import_roster(
+        path,
+        filename="roster.xlsx",
+        category=Category.objects.get(code="TEKUN"),
+        actor=personas.district,
+    )
+    client = login(personas.district)
+    page = client.get(reverse("registry:import_detail", args=[batch.pk]))
+    assert "440111********1235" in page.content.decode()
+    assert "440111194503121235" not in page.content.decode()
+    response = client.get(reverse("registry:import_rejects", args=[batch.pk]))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("行", "原因", "类型", "姓名")
+    assert rows[1][0] == 4
+    assert "不存在社区" in rows[1][1]
+    assert rows[1][4] == "440111194503121235"  # in clear, as text, ready to re-import
+    assert LogEntry.objects.filter(action="registry.roster.rejects_downloaded").count() == 1

@@ -513,23 +513,21 @@ HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f〇"
 DOTS = re.compile(r"\s*[·•‧∙⋅・]+\s*")
 # A full stop between Chinese characters stands for the middle dot too.
 HAN_FULL_STOP = re.compile(rf"(?<=[{HAN}])\s*[.。]+\s*(?=[{HAN}])")
-SPACE_AFTER_HAN = re.compile(rf"(?<=[{HAN}·])\s+")
-SPACE_BEFORE_HAN = re.compile(rf"\s+(?=[{HAN}·])")
+SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{HAN}·])\s+(?=[{HAN}·])")
 
 
 def normalize_name(raw) -> str:
     """A person's name as written once: "岑 妹娣" → "岑妹娣", "阿卜杜 • 热合曼" → "阿卜杜·热合曼".
 
-    Full-width letters and spaces become ASCII, spaces next to Chinese characters go, spaces
-    between Latin words shrink to one, and every kind of middle dot becomes "·".
+    Full-width letters and spaces become ASCII, spaces between Chinese characters go, other
+    runs of spaces shrink to one, and every kind of middle dot becomes "·".
     """
     if raw is None or _is_nan(raw):
         return ""
     text = unicodedata.normalize("NFKC", str(raw)).translate(INVISIBLE)
     text = DOTS.sub("·", text)
     text = HAN_FULL_STOP.sub("·", text)
-    text = SPACE_AFTER_HAN.sub("", text)
-    text = SPACE_BEFORE_HAN.sub("", text)
+    text = SPACE_BETWEEN_HAN.sub("", text)
     return " ".join(text.split()).strip("·").strip()
 
 

@@ -96,6 +96,7 @@ def import_roster(
         file_sha256=file_sha256(path),
         sheet=roster.sheet or "",
         source=source or filename,
+        headers=roster.columns,
         column_map=columns.as_dict(),
         status=RosterImport.Status.RUNNING,
         started_by=actor if actor is not None and actor.pk else None,

@@ -208,6 +208,7 @@ class RosterImport(models.Model):
     file_sha256 = models.CharField(max_length=64, db_index=True)
     sheet = models.CharField(_("sheet"), max_length=100, blank=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
+    headers = models.JSONField(_("the roster's columns"), default=list, blank=True)
     column_map = models.JSONField(_("columns"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING

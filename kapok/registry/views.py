@@ -1,7 +1,7 @@
 import datetime as dt
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -10,8 +10,10 @@ from kapok.access.policy import get_scoped_or_404, scope_of, scoped
 from kapok.accounts.roles import Capability
 from kapok.audit.actions import log_action
 from kapok.regions.models import Region, prefix_range
+from kapok.registry.exports import write_rejects_xlsx
 from kapok.registry.forms import AGE_BANDS, FiguresForm, PeopleFilterForm
-from kapok.registry.models import Category, Person
+from kapok.registry.importing import masked_cells
+from kapok.registry.models import Category, Person, RosterImport
 from kapok.registry.search import search_condition
 from kapok.registry.statistics import (
     category_figures,
@@ -154,3 +156,50 @@ def _trail(region: Region, user) -> list[Region]:
         trail.append(node)
         node = node.parent
     return list(reversed(trail))
+
+
+@region_safe
+@capability_required(Capability.ROSTER_IMPORT)
+def import_list(request):
+    imports = scoped(RosterImport.objects.select_related("category", "started_by"), request.user)
+    page = Paginator(imports, 30).get_page(request.GET.get("page"))
+    return render(request, "registry/import_list.html", {"page": page, "query": ""})
+
+
+def _import(request, pk) -> RosterImport:
+    return get_scoped_or_404(
+        request.user, RosterImport.objects.select_related("category", "started_by"), pk=pk
+    )
+
+
+@region_safe
+@capability_required(Capability.ROSTER_IMPORT)
+def import_detail(request, pk):
+    roster_import = _import(request, pk)
+    rejected = list(roster_import.rejected_rows.all()[:200])
+    for row in rejected:
+        row.cells = masked_cells(row)
+    return render(
+        request,
+        "registry/import_detail.html",
+        {"import": roster_import, "rejected": rejected},
+    )
+
+
+@region_safe
+@capability_required(Capability.ROSTER_IMPORT)
+def import_rejects(request, pk):
+    roster_import = _import(request, pk)
+    log_action(
+        "registry.roster.rejects_downloaded",
+        actor=request.user,
+        obj=roster_import,
+        data={"rows": roster_import.rejected_rows.count()},
+    )
+    stem = roster_import.file_name.rsplit(".", 1)[0]
+    return FileResponse(
+        write_rejects_xlsx(roster_import),
+        as_attachment=True,
+        filename=f"{stem}-待更正.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -29,6 +29,7 @@ NAVIGATION = (
     Link(_("Home"), "web:home"),
     Link(_("People"), "registry:person_list", C.PERSON_VIEW),
     Link(_("Figures"), "registry:figures", C.PERSON_VIEW),
+    Link(_("Imports"), "registry:import_list", C.ROSTER_IMPORT),
     Link(_("Units"), "units:unit_list", C.UNITS_VIEW),
     Link(_("Accounts"), "accounts:user_list", C.ACCOUNTS_MANAGE),
     Link(_("Security policy"), "accounts:security_policy", C.SECURITY_MANAGE),
