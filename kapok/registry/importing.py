@@ -254,6 +254,12 @@ class _Importer:
         return self.regions[key]
 
     def find(self, id_number, values) -> Person | None:
+        person = self._find(id_number, values)
+        while person is not None and person.merged_into_id is not None:
+            person = person.merged_into  # deduplication found this record is that one
+        return person
+
+    def _find(self, id_number, values) -> Person | None:
         if id_number is not None:
             return Person.objects.with_id_number(id_number.value).first()
         if values["birth_date"] is None:

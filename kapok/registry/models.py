@@ -55,7 +55,11 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(id_number_hash=blind_index(id_number, ID_NUMBER_PURPOSE))
 
     def alive(self) -> "PersonQuerySet":
-        return self.filter(status=Person.Status.ALIVE)
+        """Living people, each counted once: a person merged into another is left out."""
+        return self.filter(status=Person.Status.ALIVE, merged_into__isnull=True)
+
+    def unmerged(self) -> "PersonQuerySet":
+        return self.filter(merged_into__isnull=True)
 
 
 class Person(models.Model):
@@ -98,6 +102,16 @@ class Person(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.ALIVE
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Set when deduplication found this record to be the same human as another: the record is
+    # kept (so that the merge can be undone) but no longer counted or listed.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_records",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -210,6 +224,9 @@ class RosterImport(models.Model):
     source = models.CharField(_("source"), max_length=200, blank=True)
     headers = models.JSONField(_("the roster's columns"), default=list, blank=True)
     column_map = models.JSONField(_("columns"), default=dict, blank=True)
+    # An upload waiting for, or kept for a retry of, a background import.
+    file = models.FileField(_("uploaded file"), upload_to="rosters/%Y/%m/", blank=True)
+    overrides = models.JSONField(_("column corrections"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
@@ -293,3 +310,74 @@ class RejectedRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.roster_import_id}:{self.row_number} {self.code}"
+
+
+class DuplicateCandidate(models.Model):
+    """Two Person records that deduplication thinks may be one human, for a person to decide
+    (side by side: merge, or not the same person)."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("to review")
+        MERGED = "MERGED", _("merged")
+        DISTINCT = "DISTINCT", _("not the same person")
+
+    person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    person_b = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    match_probability = models.FloatField(_("match probability"))
+    # What the comparison found, field by field, for the reviewer (no values in clear).
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scoping_region_field = "person_a__residence_region__code"
+
+    class Meta:
+        ordering = ["-match_probability", "id"]
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(fields=["person_a", "person_b"], name="duplicate_unique_pair"),
+            models.CheckConstraint(
+                condition=models.Q(person_a__lt=models.F("person_b")), name="duplicate_ordered_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_a_id}~{self.person_b_id} ({self.match_probability:.3f})"
+
+
+class PersonMerge(models.Model):
+    """One merge of a record into another, with what moved, so that it can be undone."""
+
+    kept = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_kept")
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_absorbed")
+    candidate = models.ForeignKey(
+        DuplicateCandidate, null=True, blank=True, on_delete=models.SET_NULL, related_name="merges"
+    )
+    automatic = models.BooleanField(_("automatic"), default=False)
+    # Ids of the memberships and household links moved, and the fields filled on the kept record.
+    moved = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    scoping_region_field = "kept__residence_region__code"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+
+    def __str__(self) -> str:
+        return f"{self.merged_id}→{self.kept_id}"

@@ -35,7 +35,7 @@ def _born_between(today: dt.date, youngest: int, oldest: int) -> dict:
 @capability_required(Capability.PERSON_VIEW)
 def person_list(request):
     today = timezone.localdate()
-    people = scoped(Person.objects.select_related("residence_region"), request.user)
+    people = scoped(Person.objects.unmerged().select_related("residence_region"), request.user)
     form = PeopleFilterForm(request.GET or None)
     if form.is_valid():
         data = form.cleaned_data
