@@ -8,6 +8,7 @@ urlpatterns = [
     path("units/", include("kapok.units.urls")),
     path("audit/", include("kapok.audit.urls")),
     path("people/", include("kapok.registry.urls")),
+    path("zones/", include("kapok.zones.urls")),
     path("system/", include("kapok.site.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

@@ -6,15 +6,18 @@ skip this. Personas are in tests/conftest.py: city, district (白云区), street
 (螺涌), outsider (荔湾区 district staff), and administrators at city, district and outsider level.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from kapok.audit.models import LogEntry
 from kapok.registry.models import Category, Person, RosterImport
 from kapok.site.tasks import clear_expired_sessions
+from kapok.zones.models import RiskArea
 
 PERSONAS = (
     "anonymous",
@@ -60,6 +63,15 @@ def _import(p):
         unit=p.district_unit,
     )
     return {"pk": roster_import.pk}
+
+
+def _zone(p):
+    area = RiskArea.objects.create(
+        region=p.community_unit.region,
+        level=RiskArea.Level.LOCKDOWN,
+        starts_at=timezone.now() - dt.timedelta(days=1),
+    )
+    return {"pk": area.pk}
 
 
 def _failed_task(p):
@@ -117,6 +129,12 @@ MATRIX = {
         ok={"city", "district", "street", "community"},
         hidden={"outsider"},
         kwargs=lambda p: {"pk": _person(p).pk},
+    ),
+    "zones:zone_list": Spec(ok=STAFF),
+    "zones:zone_declare": Spec(ok={"city", "district", "outsider"}),
+    "zones:zone_import": Spec(ok={"city", "district", "outsider"}, method="post"),
+    "zones:zone_end": Spec(
+        ok={"city", "district"}, hidden={"outsider"}, method="post", kwargs=_zone
     ),
     "audit:log_list": Spec(ok={"auditor", "outsider_auditor"}),
     "audit:log_export": Spec(ok={"auditor", "outsider_auditor"}),

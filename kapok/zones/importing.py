@@ -75,7 +75,11 @@ def parse_moment(raw) -> dt.datetime | None:
 
 
 @transaction.atomic
-def import_zones(path, *, filename: str, actor=None, shift: dt.timedelta | None = None):
+def import_zones(
+    path, *, filename: str, actor=None, shift: dt.timedelta | None = None, allowed=None
+):
+    """Import a zones file; ``allowed(region)`` may refuse places outside the importer's
+    region (each such row is reported, the others imported)."""
     result = ZoneImportResult()
     with open_roster(path, filename=filename) as roster:
         columns = roster.column_map
@@ -91,6 +95,11 @@ def import_zones(path, *, filename: str, actor=None, shift: dt.timedelta | None 
             cell = _cell_reader(cells)
             try:
                 zone = _zone(cell, columns, extra, shift)
+                if allowed is not None and not allowed(zone["region"]):
+                    raise ZoneFileError(
+                        _("%(region)s is outside your region.")
+                        % {"region": zone["region"].full_name}
+                    )
             except (RegionLookupError, DateError, ZoneFileError) as error:
                 result.errors.append((row_number, str(error)))
                 continue
