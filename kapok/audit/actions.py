@@ -26,7 +26,7 @@ def assign_changes(obj: models.Model, **values) -> dict[str, list]:
     log and for ``save(update_fields=...)``. Related objects are recorded by name."""
 
     def shown(value):
-        if value is None or isinstance(value, bool | int | float | str):
+        if value is None or isinstance(value, bool | int | float | str | list | dict):
             return value
         return str(value)
 
