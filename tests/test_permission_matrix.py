@@ -125,6 +125,12 @@ MATRIX = {
     "registry:import_list": Spec(ok={"city", "district", "outsider"}),
     "registry:import_detail": Spec(ok={"city", "district"}, hidden={"outsider"}, kwargs=_import),
     "registry:import_rejects": Spec(ok={"city", "district"}, hidden={"outsider"}, kwargs=_import),
+    "registry:import_new": Spec(ok={"city", "district", "outsider"}),
+    "registry:import_preview": Spec(ok={"city", "district"}, hidden={"outsider"}, kwargs=_import),
+    "registry:import_progress": Spec(ok={"city", "district"}, hidden={"outsider"}, kwargs=_import),
+    "registry:import_retry": Spec(
+        ok={"city", "district"}, hidden={"outsider"}, method="post", kwargs=_import
+    ),
     "registry:person_detail": Spec(
         ok={"city", "district", "street", "community"},
         hidden={"outsider"},

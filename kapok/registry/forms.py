@@ -1,8 +1,12 @@
+from pathlib import PurePath
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kapok.regions.models import Region
+from kapok.registry.columns import FIELD_LABELS, FIELDS, ColumnMap
 from kapok.registry.models import Category
+from kapok.registry.reading import EXTENSIONS
 
 AGE_BANDS = {
     "0-17": (0, 17),
@@ -50,3 +54,118 @@ class FiguresForm(forms.Form):
     region = forms.ModelChoiceField(
         queryset=Region.objects.all(), required=False, widget=forms.HiddenInput
     )
+
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# The fields the importer reads: offered in the preview even when no column was recognised.
+IMPORTED_FIELDS = (
+    "name",
+    "id_number",
+    "sex",
+    "birth_date",
+    "phones",
+    "district",
+    "street",
+    "community",
+    "compound",
+    "address",
+    "household_no",
+    "head_id_number",
+    "relation",
+)
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Roster file"),
+        help_text=_("An .xlsx, .xls or .csv file of at most 50 MB."),
+        widget=forms.FileInput(attrs={"accept": ",".join(EXTENSIONS)}),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True),
+        to_field_name="code",
+    )
+    sheet = forms.CharField(
+        label=_("Sheet"),
+        required=False,
+        max_length=100,
+        help_text=_("Leave empty for the first sheet; you can choose another in the preview."),
+    )
+    source = forms.CharField(
+        label=_("Source"),
+        required=False,
+        max_length=200,
+        help_text=_("Which department handed the roster over, and when."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if PurePath(upload.name).suffix.lower() not in EXTENSIONS:
+            raise forms.ValidationError(
+                _("A roster must be a %(extensions)s file."),
+                code="extension",
+                params={"extensions": ", ".join(EXTENSIONS)},
+            )
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)d MB; split the roster into several files."),
+                code="size",
+                params={"limit": MAX_UPLOAD_BYTES // (1024 * 1024)},
+            )
+        return upload
+
+
+class RosterColumnsForm(forms.Form):
+    """Which column holds each field: pre-filled from recognition, to correct by hand."""
+
+    def __init__(self, *args, column_map: ColumnMap, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.column_map = column_map
+        headers = dict.fromkeys(h for h in column_map.headers if str(h).strip())
+        choices = [("", _("— not used —")), *[(header, header) for header in headers]]
+        self.shown = [f for f in FIELDS if f in column_map or f in IMPORTED_FIELDS]
+        for name in self.shown:
+            self.fields[name] = forms.ChoiceField(
+                label=FIELD_LABELS[name],
+                choices=choices,
+                required=False,
+                initial=column_map.column(name) or "",
+            )
+
+    def clean(self):
+        data = super().clean()
+        taken: dict[str, str] = {}
+        for name in self.shown:
+            column = data.get(name)
+            if not column:
+                continue
+            if column in taken:
+                raise forms.ValidationError(
+                    _("The column “%(column)s” is chosen for both %(first)s and %(second)s."),
+                    code="column_twice",
+                    params={
+                        "column": column,
+                        "first": FIELD_LABELS[taken[column]],
+                        "second": FIELD_LABELS[name],
+                    },
+                )
+            taken[column] = name
+        if not data.get("name"):
+            self.add_error("name", _("Choose the column that holds the names."))
+        return data
+
+    def overrides(self) -> dict[str, str]:
+        """The corrections: the fields whose column differs from what Kapok recognised ("" for
+        a recognised field that is not to be used)."""
+        return {
+            name: self.cleaned_data.get(name) or ""
+            for name in self.shown
+            if (self.cleaned_data.get(name) or "") != (self.column_map.column(name) or "")
+        }
+
+    def rows(self):
+        """(label, bound field, recognised column) for the template."""
+        return [
+            (FIELD_LABELS[name], self[name], self.column_map.column(name)) for name in self.shown
+        ]

@@ -16,6 +16,7 @@ deduplication (kapok dedupe), which finds the probable pairs.
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -45,6 +46,7 @@ HEAD_PURPOSE = "household.head"
 SEX_WORDS = {"男": Person.Sex.MALE, "女": Person.Sex.FEMALE, "M": "M", "F": "F"}
 HEAD_WORDS = {"户主", "本人", "申请人"}
 BATCH_SIZE = 500
+PROGRESS_EVERY = 200  # rows between two calls of import_roster's ``progress``
 
 
 class RosterImportError(ValueError):
@@ -82,32 +84,64 @@ def import_roster(
     overrides: dict[str, str] | None = None,
     dry_run: bool = False,
     today: dt.date | None = None,
+    into: RosterImport | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> RosterImport:
-    """Import one roster. With ``dry_run`` everything is checked and counted, nothing kept."""
+    """Import one roster. With ``dry_run`` everything is checked and counted, nothing kept.
+
+    ``into``: an uploaded import waiting in the database (the web's background import) to fill,
+    instead of a new one; it is marked running, and saved so, before the import's transaction
+    starts, so that other connections see it running. ``progress``: called with the number of
+    rows done every PROGRESS_EVERY rows, from inside the import's transaction; with it, the rows
+    are counted first, and the count is saved in ``rows_total`` before the import starts, as
+    the end of a progress bar."""
     roster = open_roster(path, filename=filename, sheet=sheet)
     columns = recognise(roster.columns, overrides=overrides or {})
     if "name" not in columns:
+        roster.close()
         raise RosterImportError(
             _("No column holds the names (looked for 姓名, 成员姓名, 儿童姓名 …).")
         )
-    batch = RosterImport(
-        category=category,
-        file_name=filename,
-        file_sha256=file_sha256(path),
-        sheet=roster.sheet or "",
-        source=source or filename,
-        headers=roster.columns,
-        column_map=columns.as_dict(),
-        status=RosterImport.Status.RUNNING,
-        started_by=actor if actor is not None and actor.pk else None,
-        unit=getattr(actor, "unit", None),
-    )
+    described = {
+        "category": category,
+        "file_name": filename,
+        "file_sha256": file_sha256(path),
+        "sheet": roster.sheet or "",
+        "source": source or filename,
+        "headers": roster.columns,
+        "column_map": columns.as_dict(),
+        "status": RosterImport.Status.RUNNING,
+    }
+    if into is None:
+        batch = RosterImport(
+            **described,
+            started_by=actor if actor is not None and actor.pk else None,
+            unit=getattr(actor, "unit", None),
+        )
+    else:
+        batch = into
+        for name, value in described.items():
+            setattr(batch, name, value)
+        for counter in _COUNTERS:
+            setattr(batch, counter, 0)  # a retry starts afresh: the failed try was rolled back
+        batch.error = ""
+        batch.finished_at = None
+        if progress is not None:
+            batch.rows_total = sum(1 for _row in roster.rows())
+        batch.save()
+        batch.rows_total = 0  # the importer counts the rows again as it imports them
     importer = _Importer(batch, columns, today or timezone.localdate())
     try:
         with transaction.atomic():
-            batch.save()
+            if batch.pk is None:
+                batch.save()
+            # An import given ``into`` is not written again until the end: a write would lock
+            # its row until the commit, and the progress reports update that row from another
+            # connection (kapok.registry.tasks).
             for row_number, cells in roster.rows():
                 importer.add(row_number, cells)
+                if progress is not None and batch.rows_total % PROGRESS_EVERY == 0:
+                    progress(batch.rows_total)
             importer.finish()
             batch.status = RosterImport.Status.DONE
             batch.finished_at = timezone.now()
@@ -130,6 +164,16 @@ def import_roster(
     finally:
         roster.close()
     return batch
+
+
+_COUNTERS = (
+    "rows_total",
+    "rows_done",
+    "people_created",
+    "people_updated",
+    "rows_unchanged",
+    "rows_rejected",
+)
 
 
 class _Importer:

@@ -8,6 +8,10 @@ urlpatterns = [
     path("<int:pk>/", views.person_detail, name="person_detail"),
     path("figures/", views.figures, name="figures"),
     path("imports/", views.import_list, name="import_list"),
+    path("imports/new/", views.import_new, name="import_new"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
+    path("imports/<int:pk>/preview/", views.import_preview, name="import_preview"),
+    path("imports/<int:pk>/progress/", views.import_progress, name="import_progress"),
+    path("imports/<int:pk>/retry/", views.import_retry, name="import_retry"),
     path("imports/<int:pk>/rejects.xlsx", views.import_rejects, name="import_rejects"),
 ]

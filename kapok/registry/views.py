@@ -1,19 +1,37 @@
 import datetime as dt
+import hashlib
+import itertools
+import uuid
+from functools import partial
+from pathlib import PurePath
 
+from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from kapok.access.decorators import capability_required, region_safe
 from kapok.access.policy import get_scoped_or_404, scope_of, scoped
 from kapok.accounts.roles import Capability
 from kapok.audit.actions import log_action
+from kapok.audit.masking import mask_value
 from kapok.regions.models import Region, prefix_range
+from kapok.registry.columns import ColumnError, recognise
 from kapok.registry.exports import write_rejects_xlsx
-from kapok.registry.forms import AGE_BANDS, FiguresForm, PeopleFilterForm
+from kapok.registry.forms import (
+    AGE_BANDS,
+    FiguresForm,
+    PeopleFilterForm,
+    RosterColumnsForm,
+    RosterUploadForm,
+)
 from kapok.registry.importing import masked_cells
 from kapok.registry.models import Category, Person, RosterImport
+from kapok.registry.reading import RosterFileError, open_roster
 from kapok.registry.search import search_condition
 from kapok.registry.statistics import (
     category_figures,
@@ -21,7 +39,10 @@ from kapok.registry.statistics import (
     empty_figures,
     figures_by_area,
 )
+from kapok.registry.tasks import run_roster_import, stored_file
 from kapok.zones.models import RiskArea, people_in_zones
+
+PREVIEW_ROWS = 5
 
 
 def _born_between(today: dt.date, youngest: int, oldest: int) -> dict:
@@ -182,8 +203,221 @@ def import_detail(request, pk):
     return render(
         request,
         "registry/import_detail.html",
-        {"import": roster_import, "rejected": rejected},
+        {"import": roster_import, "rejected": rejected, "active": _is_active(roster_import)},
     )
+
+
+def _is_active(roster_import: RosterImport) -> bool:
+    return roster_import.status in (RosterImport.Status.PENDING, RosterImport.Status.RUNNING)
+
+
+@region_safe
+@capability_required(Capability.ROSTER_IMPORT)
+def import_new(request):
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        roster_import = _upload_roster(
+            actor=request.user,
+            upload=data["file"],
+            category=data["category"],
+            sheet=data["sheet"].strip(),
+            source=data["source"].strip(),
+        )
+        return redirect("registry:import_preview", pk=roster_import.pk)
+    return render(request, "registry/import_new.html", {"form": form})
+
+
+def _upload_roster(*, actor, upload, category, sheet: str, source: str) -> RosterImport:
+    """Keep an uploaded roster, waiting for its columns to be checked. It is stored under a
+    name of its own: the department's file name can be long, and can name people."""
+    file_name = PurePath(upload.name).name
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    upload.name = uuid.uuid4().hex + PurePath(file_name).suffix.lower()
+    with transaction.atomic():
+        roster_import = RosterImport.objects.create(
+            category=category,
+            file_name=file_name,
+            file_sha256=digest.hexdigest(),
+            file=upload,
+            sheet=sheet,
+            source=source or file_name,
+            status=RosterImport.Status.PENDING,
+            started_by=actor,
+            unit=actor.unit,
+        )
+        log_action(
+            "registry.roster.uploaded",
+            actor=actor,
+            obj=roster_import,
+            data={"file": file_name, "category": category.code, "bytes": upload.size},
+        )
+    return roster_import
+
+
+def _fail_import(roster_import: RosterImport, message: str) -> None:
+    roster_import.status = RosterImport.Status.FAILED
+    roster_import.error = message
+    roster_import.save(update_fields=["status", "error"])
+
+
+def _read_preview(roster_import: RosterImport, sheet: str | None) -> dict:
+    """What the preview shows of the stored roster: its sheets, header row, columns, and the
+    first rows masked. Raises RosterFileError."""
+    with (
+        stored_file(roster_import.file) as path,
+        open_roster(path, filename=roster_import.file_name, sheet=sheet) as roster,
+    ):
+        rows = [
+            (number, mask_value(cells))
+            for number, cells in itertools.islice(roster.rows(), PREVIEW_ROWS)
+        ]
+        return {
+            "sheet_names": roster.sheet_names,
+            "sheet": roster.sheet,
+            "header_row_number": roster.header_row_number,
+            "columns": roster.columns,
+            "rows": rows,
+        }
+
+
+def _sheet_names(roster_import: RosterImport) -> list[str]:
+    """The workbook's sheets, when the chosen one could not be read: to choose another."""
+    try:
+        return _read_preview(roster_import, None)["sheet_names"]
+    except RosterFileError:
+        return []
+
+
+@region_safe
+@capability_required(Capability.ROSTER_IMPORT)
+def import_preview(request, pk):
+    """The columns Kapok recognised in an uploaded roster, to correct; then start the import."""
+    roster_import = _import(request, pk)
+    if roster_import.status in (RosterImport.Status.RUNNING, RosterImport.Status.DONE):
+        return redirect("registry:import_detail", pk=roster_import.pk)
+    source = request.POST if request.method == "POST" else request.GET
+    sheet = (source.get("sheet") or roster_import.sheet or "").strip() or None
+    try:
+        preview = _read_preview(roster_import, sheet)
+    except RosterFileError as error:
+        _fail_import(roster_import, error.message)
+        if request.method == "POST":
+            return redirect("registry:import_detail", pk=roster_import.pk)
+        return render(
+            request,
+            "registry/import_preview.html",
+            {
+                "import": roster_import,
+                "error": error.message,
+                "sheet_names": _sheet_names(roster_import) if sheet else [],
+                "sheet": sheet,
+            },
+        )
+    column_map = recognise(preview["columns"])
+    form = RosterColumnsForm(request.POST or None, column_map=column_map)
+    if request.method == "POST" and form.is_valid():
+        overrides = form.overrides()
+        try:
+            chosen = recognise(preview["columns"], overrides)
+        except ColumnError as error:
+            form.add_error(None, error.message)
+        else:
+            _start_roster_import(
+                actor=request.user,
+                roster_import=roster_import,
+                sheet=preview["sheet"] or "",
+                headers=preview["columns"],
+                column_map=chosen.as_dict(),
+                overrides=overrides,
+            )
+            return redirect("registry:import_detail", pk=roster_import.pk)
+    error = None
+    if "name" not in column_map and request.method == "GET":
+        error = _(
+            "Kapok found no column holding the names (姓名, 成员姓名, 儿童姓名 …). Choose it "
+            "below, or check that this is the right sheet."
+        )
+        _fail_import(roster_import, error)
+    unused = [
+        *column_map.unrecognised,
+        *(column_map.headers[c.ignored] for c in column_map.conflicts),
+    ]
+    return render(
+        request,
+        "registry/import_preview.html",
+        {
+            "import": roster_import,
+            "error": error,
+            "form": form,
+            "unused": unused,
+            **preview,
+        },
+    )
+
+
+def _start_roster_import(
+    *, actor, roster_import: RosterImport, sheet: str, headers, column_map, overrides
+) -> None:
+    """Keep the column corrections and queue the import."""
+    with transaction.atomic():
+        roster_import.sheet = sheet
+        roster_import.headers = headers
+        roster_import.column_map = column_map
+        roster_import.overrides = overrides
+        roster_import.status = RosterImport.Status.PENDING
+        roster_import.error = ""
+        roster_import.save(
+            update_fields=["sheet", "headers", "column_map", "overrides", "status", "error"]
+        )
+        log_action(
+            "registry.roster.import_started",
+            actor=actor,
+            obj=roster_import,
+            data={"sheet": sheet, "overrides": overrides},
+        )
+        transaction.on_commit(partial(run_roster_import.enqueue, roster_import.pk))
+
+
+@region_safe
+@capability_required(Capability.ROSTER_IMPORT)
+@require_POST
+def import_retry(request, pk):
+    roster_import = _import(request, pk)
+    with transaction.atomic():
+        retried = RosterImport.objects.filter(
+            pk=roster_import.pk, status=RosterImport.Status.FAILED
+        ).update(status=RosterImport.Status.PENDING, error="")
+        if retried and roster_import.file:
+            log_action("registry.roster.import_retried", actor=request.user, obj=roster_import)
+            transaction.on_commit(partial(run_roster_import.enqueue, roster_import.pk))
+        else:
+            transaction.set_rollback(True)
+    if not retried:
+        messages.error(request, _("Only a failed import can be retried."))
+    elif not roster_import.file:
+        messages.error(request, _("The uploaded file is no longer kept; upload the roster again."))
+    return redirect("registry:import_detail", pk=roster_import.pk)
+
+
+@region_safe
+@capability_required(Capability.ROSTER_IMPORT)
+def import_progress(request, pk):
+    """The progress bar, polled by the import's page; once the import has ended, htmx is told
+    to reload the page, which then shows the result."""
+    roster_import = _import(request, pk)
+    active = _is_active(roster_import)
+    response = render(
+        request,
+        "registry/includes/import_progress.html",
+        {"import": roster_import, "active": active},
+    )
+    if not active:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @region_safe
