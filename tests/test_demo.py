@@ -63,5 +63,6 @@ def test_the_demo_registry_shows_todays_figures_from_the_sample_rosters():
     figures = category_figures(people_in_zones(Person.objects.all(), today), today)
     for code, figure in expected["in_zones"]["by_category"].items():
         assert figures["by_category"][code] == figure
+    assert figures["people"] == expected["in_zones"]["people"]  # deduplicated
     call_command("demo", stdout=out)
     assert "registry: 0 rosters imported" in out.getvalue()

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from kapok.registry.columns import ColumnError
+from kapok.registry.dedupe import find_duplicates
 from kapok.registry.importing import RosterImportError, import_roster
 from kapok.registry.models import RosterImport
 from kapok.registry.reading import RosterFileError
@@ -137,4 +138,6 @@ def run_roster_import(import_id: int) -> str:
             ),
         )
         raise
+    # Every import is followed by deduplication of what it added (kapok.registry.dedupe).
+    find_duplicates(actor=roster_import.started_by)
     return RosterImport.Status.DONE.value

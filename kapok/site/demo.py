@@ -13,6 +13,7 @@ from kapok.accounts.models import RoleGrant, User
 from kapok.accounts.roles import Role
 from kapok.regions.lookup import find_region
 from kapok.regions.models import Region
+from kapok.registry.dedupe import find_duplicates
 from kapok.registry.importing import import_roster
 from kapok.registry.models import Category, RosterImport
 from kapok.units.actions import ensure_administrative_units
@@ -112,6 +113,8 @@ def load_demo_registry(actor=None) -> dict:
             actor=actor,
         )
         imported += 1
+    if imported:
+        find_duplicates(actor=actor)
     shift = timezone.localdate() - dt.date.fromisoformat(expected["as_of"])
     import_zones(
         ROSTERS / expected["zones"],

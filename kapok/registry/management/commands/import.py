@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from kapok.registry.columns import ColumnError
+from kapok.registry.dedupe import find_duplicates
 from kapok.registry.importing import RosterImportError, import_roster
 from kapok.registry.models import Category
 from kapok.registry.reading import RosterFileError
@@ -25,6 +26,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="check and count, keep nothing")
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
+        parser.add_argument(
+            "--no-dedupe",
+            action="store_true",
+            help="skip deduplication afterwards (when importing several rosters in a row, run "
+            "kapok dedupe once at the end)",
+        )
 
     def handle(self, *args, file, category, sheet, source, map, dry_run, **options):
         try:
@@ -50,6 +57,9 @@ class Command(BaseCommand):
             )
         except (RosterFileError, ColumnError, RosterImportError, OSError) as error:
             raise CommandError(str(error)) from None
+        duplicates = None
+        if not dry_run and not options["no_dedupe"]:
+            duplicates = find_duplicates()
         result = {
             "file": batch.file_name,
             "sheet": batch.sheet,
@@ -64,6 +74,11 @@ class Command(BaseCommand):
             if not dry_run
             else None,
             "dry_run": dry_run,
+            "deduplication": (
+                {"merged": duplicates.merged, "to_review": duplicates.to_review}
+                if duplicates
+                else None
+            ),
         }
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
