@@ -15,7 +15,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from kapok.audit.models import LogEntry
-from kapok.registry.models import Category, Person, RosterImport
+from kapok.registry.dedupe import merge_people
+from kapok.registry.models import Category, DuplicateCandidate, Person, RosterImport
 from kapok.site.tasks import clear_expired_sessions
 from kapok.zones.models import RiskArea
 
@@ -74,6 +75,25 @@ def _zone(p):
     return {"pk": area.pk}
 
 
+def _two_people(p):
+    first = Person.objects.create(name="张三明", residence_region=p.community_unit.region)
+    second = Person.objects.create(name="张三名", residence_region=p.community_unit.region)
+    return first, second
+
+
+def _candidate(p):
+    first, second = _two_people(p)
+    candidate = DuplicateCandidate.objects.create(
+        person_a=first, person_b=second, match_probability=0.9
+    )
+    return {"pk": candidate.pk}
+
+
+def _merge(p):
+    first, second = _two_people(p)
+    return {"pk": merge_people(kept=first, merged=second).pk}
+
+
 def _failed_task(p):
     result = clear_expired_sessions.enqueue()
     DBTaskResult.objects.filter(id=result.id).update(status="FAILED")
@@ -122,6 +142,23 @@ MATRIX = {
     ),
     "registry:person_list": Spec(ok=STAFF),
     "registry:figures": Spec(ok=STAFF),
+    "registry:duplicate_list": Spec(ok=STAFF),
+    "registry:duplicate_detail": Spec(
+        ok={"city", "district", "street", "community"}, hidden={"outsider"}, kwargs=_candidate
+    ),
+    "registry:duplicate_decide": Spec(
+        ok={"city", "district", "street", "community"},
+        hidden={"outsider"},
+        method="post",
+        kwargs=_candidate,
+        data=lambda p: {"decision": "distinct"},
+    ),
+    "registry:merge_undo": Spec(
+        ok={"city", "district", "street", "community"},
+        hidden={"outsider"},
+        method="post",
+        kwargs=_merge,
+    ),
     "registry:import_list": Spec(ok={"city", "district", "outsider"}),
     "registry:import_detail": Spec(ok={"city", "district"}, hidden={"outsider"}, kwargs=_import),
     "registry:import_rejects": Spec(ok={"city", "district"}, hidden={"outsider"}, kwargs=_import),

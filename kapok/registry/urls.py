@@ -1,12 +1,16 @@
 from django.urls import path
 
-from kapok.registry import views
+from kapok.registry import review, views
 
 app_name = "registry"
 urlpatterns = [
     path("", views.person_list, name="person_list"),
     path("<int:pk>/", views.person_detail, name="person_detail"),
     path("figures/", views.figures, name="figures"),
+    path("duplicates/", review.duplicate_list, name="duplicate_list"),
+    path("duplicates/<int:pk>/", review.duplicate_detail, name="duplicate_detail"),
+    path("duplicates/<int:pk>/decide/", review.duplicate_decide, name="duplicate_decide"),
+    path("merges/<int:pk>/undo/", review.merge_undo, name="merge_undo"),
     path("imports/", views.import_list, name="import_list"),
     path("imports/new/", views.import_new, name="import_new"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),

@@ -30,7 +30,7 @@ from kapok.registry.forms import (
     RosterUploadForm,
 )
 from kapok.registry.importing import masked_cells
-from kapok.registry.models import Category, Person, RosterImport
+from kapok.registry.models import Category, Person, PersonMerge, RosterImport
 from kapok.registry.reading import RosterFileError, open_roster
 from kapok.registry.search import search_condition
 from kapok.registry.statistics import (
@@ -99,6 +99,9 @@ def person_detail(request, pk):
     households = person.household_links.select_related("household__category", "household__head")
     zones = RiskArea.objects.in_force_on(today).filter(region=person.residence_region_id)
     in_zone = people_in_zones(Person.objects.filter(pk=person.pk), today).exists()
+    merges = PersonMerge.objects.filter(kept=person, undone_at__isnull=True).select_related(
+        "merged"
+    )
     return render(
         request,
         "registry/person_detail.html",
@@ -109,6 +112,8 @@ def person_detail(request, pk):
             "zones": zones,
             "in_zone": in_zone,
             "age": person.age_on(today),
+            "merges": merges,
+            "can_edit": request.user.can(Capability.PERSON_EDIT),
         },
     )
 

@@ -31,6 +31,7 @@ NAVIGATION = (
     Link(_("Figures"), "registry:figures", C.PERSON_VIEW),
     Link(_("Risk zones"), "zones:zone_list", C.PERSON_VIEW),
     Link(_("Imports"), "registry:import_list", C.ROSTER_IMPORT),
+    Link(_("Possible duplicates"), "registry:duplicate_list", C.PERSON_EDIT),
     Link(_("Units"), "units:unit_list", C.UNITS_VIEW),
     Link(_("Accounts"), "accounts:user_list", C.ACCOUNTS_MANAGE),
     Link(_("Security policy"), "accounts:security_policy", C.SECURITY_MANAGE),
