@@ -2,15 +2,14 @@
 roster's own columns, with a reason column in front."""
 
 import json
-import tempfile
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import PatternFill
 
 from kapok.registry.importing import CELLS_PURPOSE
 from kapok.registry.protection import decrypt
+from kapok.web.spreadsheets import new_sheet, saved
 
 REASON_FILL = PatternFill("solid", fgColor="FDEEEE")
 
@@ -18,16 +17,8 @@ REASON_FILL = PatternFill("solid", fgColor="FDEEEE")
 def write_rejects_xlsx(roster_import, *, only_rejected: bool = False):
     """The rows as they were, in clear: the people who correct them need the real values, so
     the view that serves this checks the user's capability and audits the download."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Rows to correct"))
-    bold = Font(bold=True)
     headers = [_("Row"), _("Reason"), _("Kind"), *roster_import.headers]
-    row = []
-    for title in headers:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        row.append(cell)
-    sheet.append(row)
+    workbook, sheet = new_sheet(_("Rows to correct"), headers)
     rejected = roster_import.rejected_rows.all()
     if only_rejected:
         rejected = rejected.filter(is_doubtful=False)
@@ -38,10 +29,7 @@ def write_rejects_xlsx(roster_import, *, only_rejected: bool = False):
         kind = _("doubtful, imported") if item.is_doubtful else _("refused")
         # Text, so that Excel does not turn an ID number into a number again.
         sheet.append([item.row_number, reason, kind, *[_as_text(value) for value in cells]])
-    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    workbook.save(output)
-    output.seek(0)
-    return output
+    return saved(workbook)
 
 
 def _as_text(value):

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kapok.regions.models import Region
 from kapok.registry.columns import FIELD_LABELS, FIELDS, ColumnMap
+from kapok.registry.importing import READ_FIELDS
 from kapok.registry.models import Category
 from kapok.registry.reading import EXTENSIONS
 
@@ -57,22 +58,6 @@ class FiguresForm(forms.Form):
 
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-# The fields the importer reads: offered in the preview even when no column was recognised.
-IMPORTED_FIELDS = (
-    "name",
-    "id_number",
-    "sex",
-    "birth_date",
-    "phones",
-    "district",
-    "street",
-    "community",
-    "compound",
-    "address",
-    "household_no",
-    "head_id_number",
-    "relation",
-)
 
 
 class RosterUploadForm(forms.Form):
@@ -124,7 +109,9 @@ class RosterColumnsForm(forms.Form):
         self.column_map = column_map
         headers = dict.fromkeys(h for h in column_map.headers if str(h).strip())
         choices = [("", _("— not used —")), *[(header, header) for header in headers]]
-        self.shown = [f for f in FIELDS if f in column_map or f in IMPORTED_FIELDS]
+        self.shown = [
+            f for f in FIELDS if f in column_map or f in READ_FIELDS
+        ]  # offered even when not recognised
         for name in self.shown:
             self.fields[name] = forms.ChoiceField(
                 label=FIELD_LABELS[name],

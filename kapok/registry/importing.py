@@ -41,6 +41,22 @@ from kapok.registry.models import (
 from kapok.registry.protection import blind_index, decrypt, encrypt
 from kapok.registry.reading import open_roster
 
+# The roster fields the importer reads (kapok.registry.columns.FIELDS names the rest).
+READ_FIELDS = (
+    "name",
+    "id_number",
+    "sex",
+    "birth_date",
+    "phones",
+    "district",
+    "street",
+    "community",
+    "compound",
+    "address",
+    "household_no",
+    "head_id_number",
+    "relation",
+)
 CELLS_PURPOSE = "rejected_row.cells"
 HEAD_PURPOSE = "household.head"
 SEX_WORDS = {"男": Person.Sex.MALE, "女": Person.Sex.FEMALE, "M": "M", "F": "F"}
