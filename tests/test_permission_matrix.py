@@ -46,6 +46,7 @@ class Spec:
     method: str = "get"
     kwargs: object = None  # personas -> URL kwargs
     data: object = None  # personas -> POST data
+    ok_status: int | None = None  # default: 200 for GET, 302 for POST
 
 
 def _community_user(p):
@@ -142,6 +143,20 @@ MATRIX = {
     ),
     "registry:person_list": Spec(ok=STAFF),
     "registry:figures": Spec(ok=STAFF),
+    "registry:person_edit": Spec(
+        ok={"city", "district", "street", "community"},
+        hidden={"outsider"},
+        kwargs=lambda p: {"pk": _person(p).pk},
+    ),
+    # Full ID numbers: city and district staff only, with a reason.
+    "registry:person_reveal": Spec(
+        ok={"city", "district"},
+        hidden={"outsider"},
+        method="post",
+        kwargs=lambda p: {"pk": _person(p).pk},
+        data=lambda p: {"reason": "核实家属联系方式"},
+        ok_status=200,  # the page itself, with the numbers shown once
+    ),
     "registry:duplicate_list": Spec(ok=STAFF),
     "registry:duplicate_detail": Spec(
         ok={"city", "district", "street", "community"}, hidden={"outsider"}, kwargs=_candidate
@@ -227,7 +242,7 @@ def test_permission_matrix(client, personas, url_name, persona):
     elif persona in spec.moved:
         assert response.status_code == 302
     elif persona in spec.ok:
-        expected = 302 if spec.method == "post" else 200
+        expected = spec.ok_status or (302 if spec.method == "post" else 200)
         assert response.status_code == expected, response.content[:300]
     elif persona == "anonymous":
         assert response.status_code == 302

@@ -6,8 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from kapok.regions.models import Region
 from kapok.registry.columns import FIELD_LABELS, FIELDS, ColumnMap
 from kapok.registry.importing import READ_FIELDS
-from kapok.registry.models import Category
+from kapok.registry.models import Category, Person
 from kapok.registry.reading import EXTENSIONS
+from kapok.units.forms import RegionField
 
 AGE_BANDS = {
     "0-17": (0, 17),
@@ -156,3 +157,28 @@ class RosterColumnsForm(forms.Form):
         return [
             (FIELD_LABELS[name], self[name], self.column_map.column(name)) for name in self.shown
         ]
+
+
+class PersonForm(forms.Form):
+    phones = forms.CharField(
+        label=_("Phones"),
+        required=False,
+        help_text=_("Several numbers separated by spaces, commas or /."),
+    )
+    residence_region = RegionField(label=_("Lives in (community)"))
+    compound = forms.CharField(label=_("Compound (小区)"), max_length=100, required=False)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=Person.Status.choices)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you need the full numbers?"),
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("e.g. calling the family about a missed visit")}
+        ),
+    )

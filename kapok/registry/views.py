@@ -6,6 +6,7 @@ from functools import partial
 from pathlib import PurePath
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
@@ -20,12 +21,15 @@ from kapok.accounts.roles import Capability
 from kapok.audit.actions import log_action
 from kapok.audit.masking import mask_value
 from kapok.regions.models import Region, prefix_range
+from kapok.registry import actions
 from kapok.registry.columns import ColumnError, recognise
 from kapok.registry.exports import write_rejects_xlsx
 from kapok.registry.forms import (
     AGE_BANDS,
     FiguresForm,
     PeopleFilterForm,
+    PersonForm,
+    RevealForm,
     RosterColumnsForm,
     RosterUploadForm,
 )
@@ -87,7 +91,7 @@ def person_list(request):
 
 @region_safe
 @capability_required(Capability.PERSON_VIEW)
-def person_detail(request, pk):
+def person_detail(request, pk, revealed=None):
     today = timezone.localdate()
     person = get_scoped_or_404(
         request.user, Person.objects.select_related("residence_region", "hukou_region"), pk=pk
@@ -113,6 +117,9 @@ def person_detail(request, pk):
             "in_zone": in_zone,
             "age": person.age_on(today),
             "merges": merges,
+            "revealed": revealed,
+            "can_reveal": request.user.can(Capability.PERSON_UNMASK),
+            "reveal_form": RevealForm(),
             "can_edit": request.user.can(Capability.PERSON_EDIT),
         },
     )
@@ -442,3 +449,52 @@ def import_rejects(request, pk):
         filename=f"{stem}-待更正.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+@region_safe
+@capability_required(Capability.PERSON_EDIT)
+def person_edit(request, pk):
+    person = get_scoped_or_404(
+        request.user, Person.objects.select_related("residence_region"), pk=pk
+    )
+    initial = {
+        "phones": " ".join(person.phones),
+        "residence_region": person.residence_region,
+        "compound": person.compound,
+        "address": person.address,
+        "status": person.status,
+        "notes": person.notes,
+    }
+    form = PersonForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        values["phones"] = values["phones"].split() if values["phones"] else []
+        try:
+            actions.update_person(actor=request.user, person=person, **values)
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("registry:person_detail", pk=person.pk)
+    return render(request, "registry/person_form.html", {"person": person, "form": form})
+
+
+@region_safe
+@capability_required(Capability.PERSON_UNMASK)
+@require_POST
+def person_reveal(request, pk):
+    person = get_scoped_or_404(request.user, Person.objects.all(), pk=pk)
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why you need the full numbers."))
+        return redirect("registry:person_detail", pk=person.pk)
+    try:
+        revealed = actions.reveal_personal_data(
+            actor=request.user, person=person, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("registry:person_detail", pk=person.pk)
+    response = person_detail(request, pk, revealed=revealed)
+    response["Cache-Control"] = "no-store"
+    return response
