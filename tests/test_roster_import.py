@@ -1,7 +1,6 @@
 import datetime as dt
 import io
 import json
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,11 +10,13 @@ from kapok.registry.importing import CELLS_PURPOSE, import_roster, masked_cells
 from kapok.registry.models import Category, Household, Person, RejectedRow, RosterImport
 from kapok.registry.protection import decrypt
 from kapok.registry.statistics import category_figures
+from kapok.site.demo import ROSTERS
 from kapok.zones.importing import import_zones
 from kapok.zones.models import people_in_zones
 
 pytestmark = pytest.mark.django_db
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "rosters_small"
+# The shared sample rosters, as shipped with the demo (kapok/site/demo_rosters/README.md).
+SAMPLES = ROSTERS
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
 DAY = dt.date.fromisoformat(EXPECTED["as_of"])
 

@@ -33,9 +33,10 @@ from kapok.registry.reading import (
     detect_encoding,
     open_roster,
 )
+from kapok.site.demo import ROSTERS
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "rosters_small"
-needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"no sample rosters in {SAMPLES}")
+# The shared sample rosters, as shipped with the demo (kapok/site/demo_rosters/README.md).
+SAMPLES = ROSTERS
 
 
 def sample(filename: str, sheet: str | None = None):
@@ -245,7 +246,6 @@ SAMPLE_ROSTERS = [
 ]
 
 
-@needs_samples
 @pytest.mark.parametrize(
     ("filename", "sheet", "header_row", "count", "expected"),
     SAMPLE_ROSTERS,
@@ -265,7 +265,6 @@ def test_sample_rosters_are_read_with_their_header_and_columns(
         assert all(len(cells) == len(roster.columns) for _number, cells in rows)
 
 
-@needs_samples
 def test_dibao_title_rows_are_skipped_and_the_heads_id_is_not_the_members():
     with sample("dibao_members.xlsx") as roster:
         assert roster.format == "xlsx"
@@ -281,7 +280,6 @@ def test_dibao_title_rows_are_skipped_and_the_heads_id_is_not_the_members():
         assert columns.unrecognised == ["保障人数"]
 
 
-@needs_samples
 def test_a_float_id_from_excel_stays_a_float():
     """severe_disability.xlsx has two IDs that Excel turned into numbers: the ID parser must see
     the damage, so the reader does not turn them back into text."""
@@ -296,7 +294,6 @@ def test_a_float_id_from_excel_stays_a_float():
     assert rows[6][certificate_column] == "44010519460120278122"
 
 
-@needs_samples
 def test_elderly_has_three_sheets_and_ages_stay_numbers():
     with sample("elderly.xlsx") as roster:
         assert roster.sheet_names == ["独居老人", "孤寡老人", "留守老人"]
@@ -310,7 +307,6 @@ def test_elderly_has_three_sheets_and_ages_stay_numbers():
     assert age == 64
 
 
-@needs_samples
 def test_low_income_csv_is_decoded_from_gbk():
     with sample("low_income.csv") as roster:
         assert roster.format == "csv"
@@ -335,14 +331,12 @@ def test_low_income_csv_is_decoded_from_gbk():
     assert [cells[household] for _n, cells in rows].count("DSR42231154") == 3
 
 
-@needs_samples
 def test_children_guardian_phone_is_not_the_childs_phone():
     with sample("children.xlsx") as roster:
         assert "phones" not in roster.column_map
         assert roster.column_map.column("guardian_phone") == "监护人联系电话"
 
 
-@needs_samples
 def test_an_open_upload_is_read_and_left_open():
     with (SAMPLES / "low_income.csv").open("rb") as file:
         upload = io.BytesIO(file.read())
