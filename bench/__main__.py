@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.database import DEFAULT_POSTGRES_URL, throwaway_database
 
 PROJECT = Path(__file__).resolve().parent.parent
-SECTIONS = ("regions", "scoping", "export", "writes")
+SECTIONS = ("regions", "scoping", "export", "writes", "imports")
 
 
 def _arguments(argv):
@@ -140,7 +140,7 @@ def main(argv=None) -> int:
         django.setup()
         from django.db import connection
 
-        from bench import audit, regions, scoping
+        from bench import audit, imports, regions, scoping
         from bench.database import build_world
         from bench.measure import max_rss
 
@@ -155,6 +155,12 @@ def main(argv=None) -> int:
             ),
             "writes": lambda: audit.run_writes(
                 world, repeat=repeat, count=200 if args.quick else 500
+            ),
+            "imports": lambda: imports.run(
+                rng,
+                rows=10_000 if args.quick else 100_000,
+                xlsx_rows=5_000 if args.quick else 30_000,
+                repeat=3,
             ),
         }
         for title, section in sections.items():

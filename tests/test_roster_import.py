@@ -184,3 +184,56 @@ def test_the_rejects_download_as_xlsx_with_a_reason_column_to_correct(tmp_path, 
     assert "不存在社区" in rows[1][1]
     assert rows[1][4] == "440111194503121235"  # in clear, as text, ready to re-import
     assert LogEntry.objects.filter(action="registry.roster.rejects_downloaded").count() == 1
+
+
+def registry_snapshot():
+    """What the registry holds, independent of primary keys."""
+    from kapok.registry.models import HouseholdMember, Membership
+
+    people = sorted(
+        Person.objects.values_list("name", "id_number_hash", "birth_date", "residence_region_id")
+    )
+    memberships = sorted(Membership.objects.values_list("person__name", "category__code"))
+    links = sorted(
+        HouseholdMember.objects.values_list(
+            "household__key", "person__name", "relation", "household__head__name"
+        )
+    )
+    rejected = sorted(
+        RejectedRow.objects.values_list("roster_import__file_name", "row_number", "code")
+    )
+    return people, memberships, links, rejected
+
+
+@pytest.mark.parametrize("chunk", [1, 7])
+def test_rows_written_in_chunks_give_the_same_registry_as_one_chunk(chunk, monkeypatch):
+    """The importer writes CHUNK_ROWS rows at a time; a household whose head comes in a later
+    chunk than its members, and a person named twice in different chunks, come out the same."""
+    import_samples()
+    whole = registry_snapshot()
+    for model in (RejectedRow, Household, Person, RosterImport):
+        model.objects.all().delete()
+    monkeypatch.setattr("kapok.registry.importing.CHUNK_ROWS", chunk)
+    import_samples()
+    assert registry_snapshot() == whole
+
+
+def test_a_person_named_twice_in_one_roster_is_one_person_with_both_phones(tmp_path, monkeypatch):
+    monkeypatch.setattr("kapok.registry.importing.CHUNK_ROWS", 2)
+    path = roster(
+        tmp_path,
+        [
+            ["张三明", "44011119450312123X", "13812345678", "松洲街", "螺涌", ""],
+            ["李四", "", "", "松洲街", "螺涌", "螺涌北路2号"],
+            ["张三明", "44011119450312123x", "13912345678", "松洲街", "螺涌", "螺涌北路1号"],
+            ["李四", "", "13712345678", "松洲街", "螺涌", ""],
+        ],
+    )
+    batch = import_roster(path, filename="roster.xlsx", category=Category.objects.get(code="TEKUN"))
+    assert (batch.people_created, batch.people_updated) == (2, 2)
+    zhang = Person.objects.with_id_number("44011119450312123X").get()
+    assert zhang.phones == ["13812345678", "13912345678"]
+    assert zhang.address == "螺涌北路1号"
+    li = Person.objects.get(name="李四")
+    assert (li.phones, li.address) == (["13712345678"], "螺涌北路2号")
+    assert zhang.memberships.count() == li.memberships.count() == 1
