@@ -156,6 +156,8 @@ def import_roster(
                 if progress is not None and batch.rows_total % PROGRESS_EVERY == 0:
                     progress(batch.rows_total)
             importer.finish()
+            # Not a field: what deduplication should look at after this import.
+            batch.people_touched = sorted(importer.touched)
             batch.status = RosterImport.Status.DONE
             batch.finished_at = timezone.now()
             batch.save()
@@ -205,12 +207,12 @@ class _Row:
 
 class _Importer:
     """Reads rows one by one and writes them a chunk (CHUNK_ROWS) at a time: a few queries per
-    chunk, however long it is, instead of several per row.
+    chunk instead of several per row.
 
     Within a chunk the rows are still decided in order, as if imported one after the other: the
-    people of earlier rows, this chunk's and the previous ones', are kept in memory under the
-    keys they are recognised by (their ID number's hash; name, birth date and community), so a
-    second row for the same person finds the first even before it is written."""
+    people of the chunk's earlier rows are kept in memory under the keys they are recognised by
+    (their ID number's hash; name, birth date and community), so a second row for the same
+    person finds the first before it is written. Rows of later chunks find it in the database."""
 
     def __init__(self, batch: RosterImport, columns, today: dt.date):
         self.batch = batch
@@ -227,6 +229,7 @@ class _Importer:
         self.with_membership: set[int] = set()
         self.households: dict[str, Household] = {}
         self.household_links: set[tuple[int, int]] = set()
+        self.head_ids: dict[object, str | None] = {}
 
     def cell(self, cells, name):
         index = self.columns.get(name)
@@ -354,6 +357,13 @@ class _Importer:
         if self.rejected:
             _insert(self.rejected, batch_size=BATCH_SIZE)
             self.rejected = []
+        # What was written is found in the database from now on: memory stays bounded by the
+        # chunk, however long the roster.
+        self.known.clear()
+        self.households.clear()
+        self.household_links.clear()
+        self.with_membership.clear()
+        self.head_ids.clear()
 
     def stored_people(self, rows: list[_Row]) -> dict[tuple, Person]:
         """The people already in the registry that the chunk's rows may be, by key: two
@@ -552,10 +562,14 @@ class _Importer:
         head_raw = self.cell(row.cells, "head_id_number")
         head_id = None
         if head_raw is not None:
-            try:
-                head_id = identity.parse_id_number(head_raw, today=self.today).value
-            except identity.IdNumberError:
-                head_id = None
+            if head_raw not in self.head_ids:  # the same head on every row of the household
+                try:
+                    self.head_ids[head_raw] = identity.parse_id_number(
+                        head_raw, today=self.today
+                    ).value
+                except identity.IdNumberError:
+                    self.head_ids[head_raw] = None
+            head_id = self.head_ids[head_raw]
         if number:
             key = number
         elif head_id:
@@ -603,7 +617,7 @@ def _insert(objs: list[models.Model], batch_size: int = BATCH_SIZE) -> None:
     bulk_create is preparing every value (expressions, per-field checks), and these objects
     hold plain values. Only the conversions the database needs remain: dates and times as the
     backend stores them, JSON encoded. auto_now(_add) fields are set to now; each object gets
-    its primary key back (RETURNING), as from bulk_create()."""
+    its primary key back, as from bulk_create(). On PostgreSQL the rows go in by COPY."""
     if not objs:
         return
     meta = objs[0]._meta
@@ -620,10 +634,14 @@ def _insert(objs: list[models.Model], batch_size: int = BATCH_SIZE) -> None:
         converters.append(convert)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
+    attnames = [(field.attname, convert) for field, convert in zip(fields, converters, strict=True)]
+    if connection.vendor == "postgresql":
+        _copy(objs, meta, fields, attnames)
+        return
     marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
     limit = connection.features.max_query_params
     size = min(batch_size, limit // len(fields)) if limit else batch_size
-    attnames = [(field.attname, convert) for field, convert in zip(fields, converters, strict=True)]
+    table = quote(meta.db_table)
     with connection.cursor() as cursor:
         for part in _chunks(objs, size):
             params = []
@@ -632,15 +650,43 @@ def _insert(objs: list[models.Model], batch_size: int = BATCH_SIZE) -> None:
                 for attname, convert in attnames:
                     value = values[attname]
                     params.append(value if convert is None or value is None else convert(value))
+            values_sql = ", ".join([marks] * len(part))
             cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - model's names
-                f"VALUES {', '.join([marks] * len(part))} RETURNING {quote(meta.pk.column)}",
+                f"INSERT INTO {table} ({columns}) VALUES {values_sql} "  # noqa: S608 - model's names
+                f"RETURNING {quote(meta.pk.column)}",
                 params,
             )
             for obj, (pk,) in zip(part, cursor.fetchall(), strict=True):
                 obj.pk = pk
                 obj._state.adding = False
                 obj._state.db = connection.alias
+
+
+def _copy(objs, meta, fields, attnames) -> None:
+    """PostgreSQL: primary keys drawn from the table's sequence, then COPY (the fastest way in;
+    a multi-row INSERT of thousands of parameters is slow for psycopg to build)."""
+    quote = connection.ops.quote_name
+    pk_column = meta.pk.column
+    columns = ", ".join(quote(field.column) for field in [meta.pk, *fields])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, pk_column, len(objs)],
+        )
+        pks = [pk for (pk,) in cursor.fetchall()]
+        statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+        alias = connection.alias
+        with cursor.cursor.copy(statement) as copy:
+            for obj, pk in zip(objs, pks, strict=True):
+                values = obj.__dict__
+                row = [pk]
+                for attname, convert in attnames:
+                    value = values[attname]
+                    row.append(value if convert is None or value is None else convert(value))
+                copy.write_row(row)
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = alias
 
 
 def _converter(field) -> Callable | None:
