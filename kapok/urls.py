@@ -9,6 +9,8 @@ urlpatterns = [
     path("audit/", include("kapok.audit.urls")),
     path("people/", include("kapok.registry.urls")),
     path("zones/", include("kapok.zones.urls")),
+    path("visits/", include("kapok.visits.urls")),
+    path("api/v1/", include("kapok.api.urls")),
     path("system/", include("kapok.site.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
