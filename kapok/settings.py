@@ -163,6 +163,10 @@ if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it; collectstatic fills it
 MEDIA_ROOT = Path(env_str("KAPOK_MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "media/"
+# Uploaded rosters hold ID numbers in clear: a roster's file is deleted this many days after its
+# import finished or failed (kapok.registry.retention; `kapok rosters purge`, and daily by the
+# worker). The import, its counts and its rejected rows stay.
+KAPOK_ROSTER_FILE_RETENTION_DAYS = env_int("KAPOK_ROSTER_FILE_RETENTION_DAYS", 30, minimum=1)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

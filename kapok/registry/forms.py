@@ -1,6 +1,8 @@
+import datetime as dt
 from pathlib import PurePath
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from kapok.regions.models import Region
@@ -8,17 +10,29 @@ from kapok.registry.columns import FIELD_LABELS, FIELDS, ColumnMap
 from kapok.registry.importing import READ_FIELDS
 from kapok.registry.models import Category, Person
 from kapok.registry.reading import EXTENSIONS
+from kapok.registry.statistics import AGE_BANDS
 from kapok.units.forms import RegionField
 
-AGE_BANDS = {
-    "0-17": (0, 17),
-    "18-59": (18, 59),
-    "60-79": (60, 79),
-    "80+": (80, 200),
-}
+AGE_CHOICES = [("", _("all")), *[(band, band) for band in AGE_BANDS]]
+
+
+def day_field() -> forms.DateField:
+    """The day figures and lists are about (empty: today)."""
+    return forms.DateField(
+        label=_("Day"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[
+            MinValueValidator(dt.date(1900, 1, 1)),
+            MaxValueValidator(dt.date(2999, 12, 31)),
+        ],
+    )
 
 
 class PeopleFilterForm(forms.Form):
+    """The people list's filters. The list shows the people counted in the figures on the day
+    (living, holding a category that day); ``everyone`` adds those no longer counted."""
+
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -36,12 +50,16 @@ class PeopleFilterForm(forms.Form):
     zone = forms.ChoiceField(
         label=_("Risk zone"),
         required=False,
-        choices=[("", _("all")), ("in", _("inside a lockdown or control zone today"))],
+        choices=[("", _("all")), ("in", _("inside a lockdown or control zone that day"))],
     )
-    age = forms.ChoiceField(
-        label=_("Age"),
+    age = forms.ChoiceField(label=_("Age"), required=False, choices=AGE_CHOICES)
+    as_of = day_field()
+    everyone = forms.BooleanField(
+        label=_("Include people not counted that day"),
         required=False,
-        choices=[("", _("all")), *[(band, band) for band in AGE_BANDS]],
+        widget=forms.CheckboxInput(
+            attrs={"title": _("deceased, moved out, or holding no category that day")}
+        ),
     )
     region = forms.ModelChoiceField(
         queryset=Region.objects.all(), required=False, widget=forms.HiddenInput
@@ -49,10 +67,9 @@ class PeopleFilterForm(forms.Form):
 
 
 class FiguresForm(forms.Form):
-    as_of = forms.DateField(
-        label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    as_of = day_field()
     zones = forms.BooleanField(label=_("Only inside lockdown and control zones"), required=False)
+    age = forms.ChoiceField(label=_("Age"), required=False, choices=AGE_CHOICES)
     region = forms.ModelChoiceField(
         queryset=Region.objects.all(), required=False, widget=forms.HiddenInput
     )

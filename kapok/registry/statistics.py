@@ -8,8 +8,12 @@
     == {"440111": {...the same for 白云区...}, "440103": {...}, ...}
 
 ``people`` is any Person queryset: already region-scoped, and narrowed to those inside zones
-(kapok.zones.models.people_in_zones) when the question is about zones. Three queries, whatever
-the number of areas.
+(kapok.zones.models.people_in_zones) or to an age band (``age_band_condition``) when the question
+is about them. Three queries, whatever the number of areas.
+
+Who is counted on a day: a living person, not merged into another record, who holds an active
+category that day. ``counted_people`` lists exactly them, so that a list reached from a figure
+shows as many people as the figure says.
 """
 
 import datetime as dt
@@ -21,12 +25,53 @@ from django.db.models.functions import Substr
 from kapok.regions.models import Region
 from kapok.registry.models import Category, HouseholdMember, Membership
 
+# Age bands of the figures and the people list: (youngest, oldest) in whole years on the day.
+AGE_BANDS = {
+    "0-17": (0, 17),
+    "18-59": (18, 59),
+    "60-79": (60, 79),
+    "80+": (80, 200),
+}
+
 
 def current_memberships(day: dt.date):
     return Membership.objects.filter(
         Q(ended_on__isnull=True) | Q(ended_on__gte=day),
         Q(started_on__isnull=True) | Q(started_on__lte=day),
     )
+
+
+def counted_people(people, day: dt.date, category: Category | None = None):
+    """The people of a Person queryset whom the figures count on ``day`` (in ``category``, or in
+    any active category): living, not merged, holding the category that day."""
+    memberships = current_memberships(day).filter(category__is_active=True)
+    if category is not None:
+        memberships = memberships.filter(category=category)
+    return people.alive().filter(pk__in=memberships.values("person"))
+
+
+def holding_category(people, day: dt.date, category: Category):
+    """The people of a Person queryset who hold ``category`` on ``day``, whether counted or not
+    (deceased, moved out)."""
+    return people.filter(pk__in=current_memberships(day).filter(category=category).values("person"))
+
+
+def age_band_condition(band: str, day: dt.date) -> Q:
+    """People aged within an AGE_BANDS band on ``day`` (Person.age_on); nobody without a birth
+    date."""
+    youngest, oldest = AGE_BANDS[band]
+    latest = _years_before(day, youngest)
+    earliest = _years_before(day, oldest + 1) + dt.timedelta(days=1)
+    return Q(birth_date__gte=earliest, birth_date__lte=latest)
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` earlier; 29 February becomes the 28th in a common year,
+    as Person.age_on counts it (a person born on the 28th has had their birthday that day)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
 
 
 def category_figures(people, day: dt.date) -> dict:

@@ -1,4 +1,3 @@
-import datetime as dt
 import hashlib
 import itertools
 import uuid
@@ -12,6 +11,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +25,6 @@ from kapok.registry import actions
 from kapok.registry.columns import ColumnError, recognise
 from kapok.registry.exports import write_rejects_xlsx
 from kapok.registry.forms import (
-    AGE_BANDS,
     FiguresForm,
     PeopleFilterForm,
     PersonForm,
@@ -38,10 +37,12 @@ from kapok.registry.models import Category, Person, PersonMerge, RosterImport
 from kapok.registry.reading import RosterFileError, open_roster
 from kapok.registry.search import search_condition
 from kapok.registry.statistics import (
+    age_band_condition,
     category_figures,
-    current_memberships,
+    counted_people,
     empty_figures,
     figures_by_area,
+    holding_category,
 )
 from kapok.registry.tasks import run_roster_import, stored_file
 from kapok.zones.models import RiskArea, people_in_zones
@@ -49,43 +50,54 @@ from kapok.zones.models import RiskArea, people_in_zones
 PREVIEW_ROWS = 5
 
 
-def _born_between(today: dt.date, youngest: int, oldest: int) -> dict:
-    """Birth dates of people aged youngest..oldest today."""
-    latest = today.replace(year=today.year - youngest)
-    earliest = today.replace(year=today.year - oldest - 1) + dt.timedelta(days=1)
-    return {"birth_date__gte": earliest, "birth_date__lte": latest}
-
-
 @region_safe
 @capability_required(Capability.PERSON_VIEW)
 def person_list(request):
+    """The people of the user's region counted on a day (today unless ``as_of``), narrowed by
+    the filters. A figure on the figures page links here with its region, category, zone, age
+    band and day, and the list then holds exactly the people the figure counts."""
     today = timezone.localdate()
     people = scoped(Person.objects.unmerged().select_related("residence_region"), request.user)
     form = PeopleFilterForm(request.GET or None)
-    if form.is_valid():
+    data = {}
+    if form.is_bound:
+        form.is_valid()  # the filters that are valid apply; an invalid one shows its error
         data = form.cleaned_data
-        people = people.filter(search_condition(data["q"]))
-        if data["category"]:
-            people = people.filter(
-                pk__in=current_memberships(today).filter(category=data["category"]).values("person")
-            )
-        if data["zone"] == "in":
-            people = people_in_zones(people, today)
-        if data["age"]:
-            people = people.filter(**_born_between(today, *AGE_BANDS[data["age"]]))
-        if data["region"]:
-            people = people.filter(prefix_range("residence_region__code", data["region"].prefix))
+    day = data.get("as_of") or today
+    category = data.get("category")
+    if data.get("everyone"):
+        if category:
+            people = holding_category(people, day, category)
+    else:
+        people = counted_people(people, day, category)
+    people = people.filter(search_condition(data.get("q") or ""))
+    if data.get("zone") == "in":
+        people = people_in_zones(people, day)
+    if data.get("age"):
+        people = people.filter(age_band_condition(data["age"], day))
+    if data.get("region"):
+        people = people.filter(prefix_range("residence_region__code", data["region"].prefix))
     page = Paginator(people.order_by("residence_region_id", "name", "id"), 50).get_page(
         request.GET.get("page")
     )
     for person in page:
-        person.age = person.age_on(today)
+        person.age = person.age_on(day)
     query = request.GET.copy()
     query.pop("page", None)
+    everyone = request.GET.copy()
+    everyone.pop("page", None)
+    everyone["everyone"] = "on"
     return render(
         request,
         "registry/person_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "today": today},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "day": day,
+            "today": today,
+            "everyone_query": everyone.urlencode(),
+        },
     )
 
 
@@ -132,9 +144,13 @@ def figures(request):
     of the city, the streets of a district, the communities of a street."""
     scope = scope_of(request.user)
     form = FiguresForm(request.GET or None, initial={"as_of": timezone.localdate()})
-    data = form.cleaned_data if form.is_valid() else {}
+    data = {}
+    if form.is_bound:
+        form.is_valid()  # the choices that are valid apply; an invalid one shows its error
+        data = form.cleaned_data
     day = data.get("as_of") or timezone.localdate()
     zones = data.get("zones", False)
+    age = data.get("age") or ""
     region = data.get("region") or _scope_region(request.user)
     if region is None or (not scope.covers(region.code) and scope.restricted):
         raise Http404
@@ -145,10 +161,22 @@ def figures(request):
     )
     if zones:
         people = people_in_zones(people, day)
+    if age:
+        people = people.filter(age_band_condition(age, day))
     level = region.level + 1
     by_area = figures_by_area(people, day, level)
     total = category_figures(people, day)
     categories = list(Category.objects.filter(is_active=True))
+    # What every link to the people list carries besides the area and the category, so that
+    # the list holds exactly the people a figure counts (statistics.counted_people).
+    link_filters = {"as_of": day.isoformat()}
+    # And what the links within this page (drilling down, the breadcrumb) carry.
+    page_filters = {"as_of": day.isoformat()}
+    if zones:
+        link_filters["zone"] = "in"
+        page_filters["zones"] = "on"
+    if age:
+        link_filters["age"] = page_filters["age"] = age
     rows = []
     for area in Region.objects.filter(parent=region).order_by("code"):
         figure = by_area.get(area.prefix) or empty_figures(categories)
@@ -166,6 +194,9 @@ def figures(request):
             "categories": categories,
             "day": day,
             "zones": zones,
+            "age": age,
+            "link_filters": urlencode(link_filters),
+            "page_filters": urlencode(page_filters),
             "drill": level < Region.Level.COMMUNITY,
         },
     )
@@ -273,7 +304,8 @@ def _upload_roster(*, actor, upload, category, sheet: str, source: str) -> Roste
 def _fail_import(roster_import: RosterImport, message: str) -> None:
     roster_import.status = RosterImport.Status.FAILED
     roster_import.error = message
-    roster_import.save(update_fields=["status", "error"])
+    roster_import.finished_at = timezone.now()  # when its file's retention starts
+    roster_import.save(update_fields=["status", "error", "finished_at"])
 
 
 def _read_preview(roster_import: RosterImport, sheet: str | None) -> dict:
