@@ -101,6 +101,71 @@ def _failed_task(p):
     return {"pk": result.id}
 
 
+# Robot calls (kapok.visits.views_robot, kapok.visits.robot.api).
+def _robot_vendor(p):
+    from kapok.visits.robot.vendors import create_vendor
+
+    vendor, _secret = create_vendor(
+        actor=None, name="某某外呼", code="acme", delivery="CSV", batch_url=""
+    )
+    return vendor
+
+
+def _robot_task(p, vendor, kind="CALL"):
+    from kapok.visits.models import CallTask, Team
+
+    team = Team.objects.create(name="机器人", unit=p.city_unit, kind="ROBOT", vendor=vendor)
+    person = _person(p)
+    return CallTask.objects.create(
+        day=timezone.localdate(),
+        kind=kind,
+        person=person,
+        team=team,
+        region_code=person.residence_region_id,
+    )
+
+
+def _robot_batch(p):
+    from kapok.visits.models import RobotBatch
+
+    vendor = _robot_vendor(p)
+    batch = RobotBatch.objects.create(vendor=vendor, day=timezone.localdate(), status="FAILED")
+    batch.tasks.add(_robot_task(p, vendor))
+    return {"pk": batch.pk}
+
+
+def _robot_result(p):
+    from kapok.visits.models import RobotResult
+
+    vendor = _robot_vendor(p)
+    task = _robot_task(p, vendor)
+    result = RobotResult.objects.create(
+        vendor=vendor,
+        result_id="r-1",
+        task=task,
+        call_status="answered",
+        transcript="喂？听不清。",
+        reading={"reached": True, "ok": False, "needs": [], "urgency": "normal"},
+        review="PENDING",
+        handling="TO_REVIEW",
+        region_code=task.region_code,
+    )
+    return {"pk": result.pk}
+
+
+def _robot_alert(p):
+    from kapok.visits.models import CallTask, RobotAlert
+
+    task = _robot_task(p, _robot_vendor(p))
+    callback = CallTask.objects.create(
+        day=task.day, kind="CALLBACK", person=task.person, origin=task, region_code=task.region_code
+    )
+    alert = RobotAlert.objects.create(
+        person=task.person, callback=callback, needs=["MEDICAL"], region_code=task.region_code
+    )
+    return {"pk": alert.pk}
+
+
 MATRIX = {
     "web:home": Spec(ok=set(PERSONAS) - {"anonymous"}),
     "web:healthz": Spec(ok=set(PERSONAS), public=True),
@@ -200,6 +265,34 @@ MATRIX = {
     "site:task_list": Spec(ok={"sysadmin"}),
     "site:task_detail": Spec(ok={"sysadmin"}, kwargs=_failed_task),
     "site:task_retry": Spec(ok={"sysadmin"}, method="post", kwargs=_failed_task),
+    # Robot calls: vendors and batches serve the whole city (city-level team leaders); the
+    # review queue and alerts are of people, through the region policy. The webhook is public
+    # to the login machinery and answers 401 to anything not signed by a vendor.
+    "visits:robot_vendors": Spec(ok={"city"}),
+    "visits:robot_vendor_new": Spec(ok={"city"}),
+    "visits:robot_vendor_secret": Spec(
+        ok={"city"},
+        method="post",
+        kwargs=lambda p: {"pk": _robot_vendor(p).pk},
+        ok_status=200,  # the new secret, shown once
+    ),
+    "visits:robot_vendor_active": Spec(
+        ok={"city"},
+        method="post",
+        kwargs=lambda p: {"pk": _robot_vendor(p).pk},
+        data=lambda p: {"active": "0"},
+    ),
+    "visits:robot_batches": Spec(ok={"city"}),
+    "visits:robot_batch_prepare": Spec(
+        ok={"city"}, method="post", data=lambda p: {"vendor": _robot_vendor(p).pk}
+    ),
+    "visits:robot_batch_retry": Spec(ok={"city"}, method="post", kwargs=_robot_batch),
+    "visits:robot_batch_csv": Spec(ok={"city"}, kwargs=_robot_batch),
+    "visits:robot_review_list": Spec(ok={"city"}),
+    "visits:robot_review_detail": Spec(ok={"city"}, kwargs=_robot_result),
+    "visits:robot_alerts": Spec(ok={"city"}),
+    "visits:robot_alert_ack": Spec(ok={"city"}, method="post", kwargs=_robot_alert),
+    "api:robot_results": Spec(ok=set(PERSONAS), public=True, method="post", ok_status=401),
 }
 
 

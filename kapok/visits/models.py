@@ -346,6 +346,8 @@ class RobotVendor(models.Model):
         help_text=_("A stand-in vendor that answers with made-up transcripts, for demos."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # When the secret was made: it is shown once, then only this date is.
+    secret_set_at = models.DateTimeField(_("secret set"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -363,6 +365,7 @@ class RobotBatch(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "PENDING", _("waiting")
+        SENDING = "SENDING", _("sending")
         SENT = "SENT", _("sent")
         FAILED = "FAILED", _("failed")
 
@@ -372,9 +375,14 @@ class RobotBatch(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Sent: POSTed and accepted by the vendor, or (a CSV vendor) first downloaded.
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -395,11 +403,21 @@ class RobotResult(models.Model):
         PENDING = "PENDING", _("to review")
         DONE = "DONE", _("reviewed")
 
+    class Handling(models.TextChoices):
+        RECORDED = "RECORDED", _("visit recorded")
+        TO_REVIEW = "TO_REVIEW", _("waiting for a human to review the reading")
+        TASK_FINISHED = "TASK_FINISHED", _("kept: the task was already finished")
+
     vendor = models.ForeignKey(RobotVendor, on_delete=models.PROTECT, related_name="results")
     result_id = models.CharField(max_length=100)
     task = models.ForeignKey(CallTask, on_delete=models.PROTECT, related_name="robot_results")
     call_status = models.CharField(_("call status"), max_length=30)
-    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    # What Kapok did on receipt (a replay of the result is answered with it).
+    handling = models.CharField(
+        _("handling"), max_length=14, choices=Handling.choices, blank=True, default=""
+    )
     transcript = models.TextField(_("transcript"), blank=True)
     recording_url = models.URLField(_("recording"), blank=True, max_length=500)
     # kapok.needs.transcripts' reading: reached, ok, needs, urgency, confidence.
@@ -429,3 +447,58 @@ class RobotResult(models.Model):
 
     def __str__(self) -> str:
         return self.result_id
+
+
+class RobotAlert(models.Model):
+    """An alert to a team leader that cannot wait: a robot call heard an emergency, and a human
+    call-back task was made. Written in the same transaction as the call-back, so it is never
+    lost; shown in Kapok at once (the leader's pages), and an outbox for other channels:
+    ``delivered_at`` stays empty until a sender (WeCom, SMS — with the needs issue) delivers it,
+    counting ``delivery_attempts`` and keeping ``delivery_error``."""
+
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
+    # Who is told: the team's leader (empty: whoever leads teams over the person's area).
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="robot_alerts",
+    )
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
+    )
+    callback = models.OneToOneField(CallTask, on_delete=models.PROTECT, related_name="robot_alert")
+    result = models.ForeignKey(
+        RobotResult, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
+    # The needs heard, as NeedKind codes, and the person's words (masked).
+    needs = models.JSONField(default=list, blank=True)
+    excerpt = models.CharField(max_length=300, blank=True)
+    region_code = models.CharField(max_length=12, db_index=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    delivery_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    scoping_region_field = "region_code"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("emergency alert")
+        verbose_name_plural = _("emergency alerts")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} · {self.person_id}"
+
+    @property
+    def need_labels(self) -> list[str]:
+        from kapok.needs.kinds import NeedKind
+
+        return [NeedKind(kind).label for kind in self.needs if kind in NeedKind.values]
