@@ -166,6 +166,25 @@ def _robot_alert(p):
     return {"pk": alert.pk}
 
 
+# The visit board, teams and call plans (kapok.visits.views_board).
+def _team(p):
+    from kapok.visits.models import Team
+
+    return {"pk": Team.objects.create(name="白云一队", unit=p.district_unit).pk}
+
+
+def _call_policy(p):
+    from kapok.visits.models import CallPolicy
+
+    return {"pk": CallPolicy.objects.create(name="每日电访", scope="IN_ZONES").pk}
+
+
+def _assignment_rule(p):
+    from kapok.visits.models import AssignmentRule
+
+    return {"pk": AssignmentRule.objects.create(position=1).pk}
+
+
 MATRIX = {
     "web:home": Spec(ok=set(PERSONAS) - {"anonymous"}),
     "web:healthz": Spec(ok=set(PERSONAS), public=True),
@@ -293,6 +312,27 @@ MATRIX = {
     "visits:robot_alerts": Spec(ok={"city"}),
     "visits:robot_alert_ack": Spec(ok={"city"}, method="post", kwargs=_robot_alert),
     "api:robot_results": Spec(ok=set(PERSONAS), public=True, method="post", ok_status=401),
+    # The visit board: for those who lead teams or watch the figures, each in their region.
+    # Teams are kept by team leaders in their region (only the city persona leads teams here;
+    # tests/test_visit_plans_pages.py has a district's leader refused another's team); the
+    # call plans are the whole city's, so region-limited users are refused them.
+    "visits:board": Spec(ok={"city", "district", "street", "outsider"}),
+    "visits:board_numbers": Spec(ok={"city", "district", "street", "outsider"}),
+    "visits:board_not_reached": Spec(ok={"city", "district", "street", "outsider"}),
+    "visits:board_not_reached_export": Spec(ok={"city", "district", "street", "outsider"}),
+    "visits:tasks_without_team": Spec(ok={"city"}),
+    "visits:team_list": Spec(ok={"city"}),
+    "visits:team_create": Spec(ok={"city"}),
+    "visits:team_detail": Spec(ok={"city"}, kwargs=_team),
+    "visits:team_edit": Spec(ok={"city"}, kwargs=_team),
+    "visits:team_move": Spec(ok={"city"}, method="post", kwargs=_team),
+    "visits:team_members": Spec(ok={"city"}, method="post", kwargs=_team),
+    "visits:plan_list": Spec(ok={"city"}),
+    "visits:plan_make": Spec(ok={"city"}, method="post"),
+    "visits:policy_create": Spec(ok={"city"}),
+    "visits:policy_edit": Spec(ok={"city"}, kwargs=_call_policy),
+    "visits:rule_create": Spec(ok={"city"}),
+    "visits:rule_edit": Spec(ok={"city"}, kwargs=_assignment_rule),
 }
 
 

@@ -26,7 +26,10 @@ logger = logging.getLogger(__name__)
 DAILY_AT = dt.time(3, 0)  # local time: the quiet hours
 
 # Functions without arguments returning something JSON can hold, run once a day.
-DAILY_JOBS = ("kapok.registry.retention.purge_roster_files_daily",)
+DAILY_JOBS = (
+    "kapok.registry.retention.purge_roster_files_daily",
+    "kapok.visits.tasks.plan_today",  # the day's call plan, before the callers start
+)
 
 
 @task()

@@ -30,6 +30,8 @@ NAVIGATION = (
     Link(_("People"), "registry:person_list", C.PERSON_VIEW),
     Link(_("Figures"), "registry:figures", C.PERSON_VIEW),
     Link(_("Risk zones"), "zones:zone_list", C.PERSON_VIEW),
+    # Open to TEAM_LEAD or DATAEYE_VIEW; every role that leads teams also watches the figures.
+    Link(_("Visit board"), "visits:board", C.DATAEYE_VIEW),
     Link(_("Imports"), "registry:import_list", C.ROSTER_IMPORT),
     Link(_("Possible duplicates"), "registry:duplicate_list", C.PERSON_EDIT),
     Link(_("Units"), "units:unit_list", C.UNITS_VIEW),
@@ -47,7 +49,12 @@ CARDS = (
         "registry:person_list",
     ),
     Card(_("Today's phone visits"), _("Your next call and today's progress."), C.VISIT_CALL),
-    Card(_("Visit board"), _("Calls planned, made and reached, by team."), C.TEAM_LEAD),
+    Card(
+        _("Visit board"),
+        _("Calls planned, made and reached, by team."),
+        C.DATAEYE_VIEW,  # or TEAM_LEAD: every role that leads teams has DATAEYE_VIEW too
+        "visits:board",
+    ),
     Card(_("Home visits"), _("People nobody reached by phone today."), C.VISIT_HOME),
     Card(_("Needs to handle"), _("New, accepted, due soon and overdue."), C.NEED_HANDLE),
     Card(

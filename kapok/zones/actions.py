@@ -12,6 +12,7 @@ from kapok.access.policy import scope_of
 from kapok.accounts.roles import Capability
 from kapok.audit.actions import log_action
 from kapok.regions.models import Region
+from kapok.visits.tasks import replan_after_zone
 from kapok.zones.models import RiskArea
 
 
@@ -58,6 +59,7 @@ def declare_zone(
         obj=area,
         data={"level": level, "compound": compound, "starts_at": starts_at.isoformat()},
     )
+    replan_after_zone(area)  # its people are called today, once this commits
     return area
 
 
