@@ -437,9 +437,10 @@ def test_an_emergency_makes_a_human_call_back_first_in_line_and_alerts_the_leade
     assert raised.data["recipient"] == robot.leader.pk
     # On the leader's pages at once.
     leader = login(robot.leader)
-    page = leader.get(reverse("visits:robot_review_list")).content.decode()
-    assert 'data-testid="robot-alerts"' in page
-    assert task.person.name in page
+    for page_name in ("visits:robot_review_list", "visits:board"):
+        page = leader.get(reverse(page_name)).content.decode()
+        assert 'data-testid="robot-alerts"' in page, page_name
+        assert task.person.name in page
     # A replay makes no second call-back.
     post(
         client, robot.vendor, robot.secret, result(task, transcript="老伴摔倒了起不来，叫也不应。")

@@ -47,6 +47,7 @@ from kapok.visits.forms_board import (
 )
 from kapok.visits.models import AssignmentRule, CallPolicy, CallTask, Team
 from kapok.visits.planning import plan_day
+from kapok.visits.robot.alerts import open_alerts
 
 BOARD_CAPABILITIES = (Capability.TEAM_LEAD, Capability.DATAEYE_VIEW)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -97,6 +98,8 @@ def board(request):
         form=form,
         can_see_people=request.user.can(Capability.PERSON_VIEW),
         can_set_plans=policies.may_set_call_plans(request.user),
+        # Emergencies heard on robot calls, until a leader has seen them.
+        alerts=open_alerts(request.user),
     )
     return render(request, "visits/board_page.html", context)
 
