@@ -167,6 +167,8 @@ MEDIA_URL = "media/"
 # import finished or failed (kapok.registry.retention; `kapok rosters purge`, and daily by the
 # worker). The import, its counts and its rejected rows stay.
 KAPOK_ROSTER_FILE_RETENTION_DAYS = env_int("KAPOK_ROSTER_FILE_RETENTION_DAYS", 30, minimum=1)
+# The largest photo accepted from a phone (kapok.web.photos); it is re-encoded smaller anyway.
+KAPOK_UPLOAD_MAX_BYTES = env_int("KAPOK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -185,6 +185,32 @@ def _assignment_rule(p):
     return {"pk": AssignmentRule.objects.create(position=1).pk}
 
 
+# Callers and home visits (kapok.visits.views_caller, kapok.visits.views_home).
+def _call_task(p):
+    from kapok.visits.models import CallTask, Team
+
+    team = Team.objects.create(name="市电访一队", unit=p.city_unit)
+    person = _person(p)
+    task = CallTask.objects.create(
+        day=timezone.localdate(), person=person, team=team, region_code=person.residence_region_id
+    )
+    return {"pk": task.pk}
+
+
+def _home_task(p):
+    from kapok.visits.models import CallTask
+
+    person = _person(p)
+    task = CallTask.objects.create(
+        day=timezone.localdate(),
+        kind="HOME",
+        person=person,
+        unit=p.community_unit,
+        region_code=person.residence_region_id,
+    )
+    return {"pk": task.pk}
+
+
 MATRIX = {
     "web:home": Spec(ok=set(PERSONAS) - {"anonymous"}),
     "web:healthz": Spec(ok=set(PERSONAS), public=True),
@@ -333,6 +359,18 @@ MATRIX = {
     "visits:policy_edit": Spec(ok={"city"}, kwargs=_call_policy),
     "visits:rule_create": Spec(ok={"city"}),
     "visits:rule_edit": Spec(ok={"city"}, kwargs=_assignment_rule),
+    # Phone visits: no persona here is a caller (tests/test_caller_pages.py has callers, and a
+    # caller of another team refused a task). Home visits: the community's, in its area
+    # (tests/test_home_visits.py has a 荔湾区 worker refused a 白云区 task with a 404).
+    "visits:call_next": Spec(),
+    "visits:call_pause": Spec(),
+    "visits:call_task": Spec(kwargs=_call_task),
+    "visits:call_record": Spec(method="post", kwargs=_call_task),
+    "visits:call_later": Spec(method="post", kwargs=_call_task),
+    "visits:call_give_back": Spec(method="post", kwargs=_call_task),
+    "visits:home_list": Spec(ok={"community"}),
+    "visits:home_task": Spec(ok={"community"}, kwargs=_home_task),
+    "visits:home_person_new": Spec(ok={"community"}, kwargs=lambda p: {"pk": _person(p).pk}),
 }
 
 

@@ -33,7 +33,7 @@ from kapok.audit.masking import mask_phone
 from kapok.needs.actions import report_need
 from kapok.needs.kinds import NeedKind, Urgency
 from kapok.units.models import Unit
-from kapok.visits.models import CallTask, Channel, Team, Visit
+from kapok.visits.models import CallTask, Channel, Team, Visit, VisitPhoto
 from kapok.zones.models import local_day_bounds
 
 CLAIM_MINUTES = 30
@@ -309,3 +309,128 @@ def unreached_people(day: dt.date):
         outcome__in=(Visit.Outcome.REACHED, Visit.Outcome.REFUSED),
     ).values("person")
     return Person.objects.filter(tasks__day=day).exclude(pk__in=reached).distinct()
+
+
+LATER_MINUTES = 30
+
+
+@transaction.atomic
+def put_off(task: CallTask, *, actor, minutes: int = LATER_MINUTES, now=None) -> bool:
+    """The caller skips a task for now: it goes back to the queue and waits ``minutes`` (the
+    person asked to be called later, say). No attempt is counted. False if not theirs."""
+    now = now or timezone.now()
+    later = now + dt.timedelta(minutes=minutes)
+    moved = CallTask.objects.filter(
+        pk=task.pk, claimed_by=actor, status=CallTask.Status.CLAIMED
+    ).update(
+        status=CallTask.Status.OPEN,
+        claimed_by=None,
+        claimed_at=None,
+        not_before=later,
+        updated_at=now,
+    )
+    if moved:
+        log_action(
+            "visits.task.put_off",
+            actor=actor,
+            obj=task,
+            data={"person": task.person_id, "minutes": minutes},
+        )
+    return bool(moved)
+
+
+def _check_may_visit_at_home(actor, region_code: str) -> None:
+    if not actor.can(Capability.VISIT_HOME):
+        raise PermissionDenied(_("Your roles do not allow recording home visits."))
+    if not scope_of(actor).covers(region_code or ""):
+        raise PermissionDenied(_("This person lives outside your area."))
+
+
+@transaction.atomic
+def attach_photos(visit: Visit, photos, *, actor) -> list[VisitPhoto]:
+    """Store the photos of a home or video visit. ``photos`` are files checked and re-encoded
+    by kapok.web.photos.read_photo (never a raw upload)."""
+    photos = list(photos)
+    if not photos:
+        return []
+    _check_may_visit_at_home(actor, visit.region_code)
+    if visit.made_by_id != actor.pk:
+        raise PermissionDenied(_("Only who made a visit can add its photos."))
+    stored = []
+    for content in photos:
+        photo = VisitPhoto(visit=visit)
+        photo.image.save(content.name, content, save=True)
+        stored.append(photo)
+    log_action(
+        "visits.visit.photos_added",
+        actor=actor,
+        obj=visit,
+        data={"person": visit.person_id, "photos": len(stored)},
+    )
+    return stored
+
+
+@transaction.atomic
+def record_free_visit(
+    person,
+    *,
+    actor,
+    outcome: str,
+    channel: str = Channel.HOME,
+    has_difficulty: bool = False,
+    needs: list[NeedFound] = (),
+    notes: str = "",
+    checks: dict | None = None,
+    photos=(),
+    now: dt.datetime | None = None,
+) -> Visit:
+    """A home or video visit a community worker made without a task (they dropped in, or the
+    person came to them): recorded like a task's visit, with its needs and photos."""
+    now = now or timezone.now()
+    region_code = person.residence_region_id or ""
+    _check_may_visit_at_home(actor, region_code)
+    if channel not in (Channel.HOME, Channel.VIDEO):
+        raise VisitError(_("A visit without a task is a home or video visit."), code="channel")
+    if outcome not in Visit.Outcome.values:
+        raise VisitError(_("Unknown outcome."), code="outcome")
+    if needs and outcome != Visit.Outcome.REACHED:
+        raise VisitError(_("Needs can only be recorded for a person reached."), code="needs")
+    for need in needs:
+        if need.kind not in NeedKind.values or need.urgency not in Urgency.values:
+            raise VisitError(_("Unknown kind of need or urgency."), code="need_kind")
+    visit = Visit.objects.create(
+        task=None,
+        person=person,
+        channel=channel,
+        outcome=outcome,
+        has_difficulty=bool(has_difficulty or needs),
+        notes=notes,
+        checks=checks or {},
+        made_by=actor,
+        unit=getattr(actor, "unit", None),
+        region_code=region_code,
+        made_at=now,
+    )
+    for need in needs:
+        report_need(
+            person=person,
+            kind=need.kind,
+            urgency=need.urgency,
+            description=need.description,
+            visit=visit,
+            actor=actor,
+        )
+    log_action(
+        "visits.visit.recorded",
+        actor=actor,
+        obj=visit,
+        data={
+            "task": None,
+            "person": person.pk,
+            "channel": channel,
+            "outcome": outcome,
+            "needs": [need.kind for need in needs],
+        },
+    )
+    attach_photos(visit, photos, actor=actor)
+    return visit

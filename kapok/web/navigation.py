@@ -48,14 +48,24 @@ CARDS = (
         C.PERSON_VIEW,
         "registry:person_list",
     ),
-    Card(_("Today's phone visits"), _("Your next call and today's progress."), C.VISIT_CALL),
+    Card(
+        _("Today's phone visits"),
+        _("Your next call and today's progress."),
+        C.VISIT_CALL,
+        "visits:call_next",
+    ),
     Card(
         _("Visit board"),
         _("Calls planned, made and reached, by team."),
         C.DATAEYE_VIEW,  # or TEAM_LEAD: every role that leads teams has DATAEYE_VIEW too
         "visits:board",
     ),
-    Card(_("Home visits"), _("People nobody reached by phone today."), C.VISIT_HOME),
+    Card(
+        _("Home visits"),
+        _("People nobody reached by phone today."),
+        C.VISIT_HOME,
+        "visits:home_list",
+    ),
     Card(_("Needs to handle"), _("New, accepted, due soon and overdue."), C.NEED_HANDLE),
     Card(
         _("Needs under supervision"),
