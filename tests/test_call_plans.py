@@ -251,3 +251,32 @@ def test_a_hundred_callers_claiming_one_task_at_once_give_it_one_owner(personas)
     task = CallTask.objects.get()
     assert (task.status, task.claimed_by_id) == (CallTask.Status.CLAIMED, won[0][0])
     assert Unit.objects.exists()
+
+
+def test_an_emergency_call_back_that_does_not_get_through_sends_the_community_at_once(
+    personas, city_team
+):
+    person = PersonFactory(categories=["TEKUN"])
+    callback = CallTask.objects.create(
+        day=timezone.localdate(),
+        kind=CallTask.Kind.CALLBACK,
+        person=person,
+        team=city_team,
+        region_code=person.residence_region_id,
+        retry_minutes=5,
+        note="机器人电访听到：摔倒了起不来",
+    )
+    zhou = caller(city_team, "zhou")
+    assert claim_next(zhou) == callback
+    record_visit(callback, actor=zhou, outcome=Visit.Outcome.NO_ANSWER)
+    home = CallTask.objects.get(kind=CallTask.Kind.HOME)
+    assert (home.origin, home.unit, home.note) == (
+        callback,
+        personas.community_unit,
+        "机器人电访听到：摔倒了起不来",
+    )
+    callback.refresh_from_db()
+    assert callback.status == CallTask.Status.OPEN  # and the call-back keeps trying
+    assert claim_next(zhou, now=timezone.now() + dt.timedelta(minutes=6)) == callback
+    record_visit(callback, actor=zhou, outcome=Visit.Outcome.POWERED_OFF)
+    assert CallTask.objects.filter(kind=CallTask.Kind.HOME).count() == 1

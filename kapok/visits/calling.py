@@ -226,6 +226,10 @@ def record_visit(
     task.attempts += 1
     task.claimed_by = None
     task.claimed_at = None
+    if not reached and task.kind == CallTask.Kind.CALLBACK:
+        # An emergency call-back that does not get through goes offline at once: the person's
+        # community is sent to the door now, while the call-back keeps trying.
+        hand_to_community(task)
     if reached:
         task.status = CallTask.Status.DONE
     elif task.kind != CallTask.Kind.HOME and task.attempts < task.max_attempts:
@@ -256,7 +260,8 @@ def record_visit(
 
 
 def hand_to_community(task: CallTask) -> CallTask:
-    """The HOME task that follows a task whose calls all failed: to the person's community."""
+    """The HOME task that follows a task whose calls all failed, or an emergency call-back that
+    did not get through: to the person's community committee."""
     home, _created = CallTask.objects.get_or_create(
         origin=task,
         kind=CallTask.Kind.HOME,
@@ -267,6 +272,7 @@ def hand_to_community(task: CallTask) -> CallTask:
             "unit": community_unit(task.region_code),
             "region_code": task.region_code,
             "max_attempts": 1,
+            "note": task.note if task.kind == CallTask.Kind.CALLBACK else "",
         },
     )
     return home
