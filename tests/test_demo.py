@@ -66,3 +66,28 @@ def test_the_demo_registry_shows_todays_figures_from_the_sample_rosters():
     assert figures["people"] == expected["in_zones"]["people"]  # deduplicated
     call_command("demo", stdout=out)
     assert "registry: 0 rosters imported" in out.getvalue()
+
+
+def test_the_demo_shows_a_day_of_phone_visits_in_progress_and_adds_nothing_when_run_again():
+    from django.utils import timezone
+
+    from kapok.visits.board import visit_board
+    from kapok.visits.models import CallTask, Visit
+
+    call_command("demo", stdout=io.StringIO())
+    tasks, visits = CallTask.objects.count(), Visit.objects.count()
+    by_channel = {
+        channel: Visit.objects.filter(channel=channel).count() for channel in ("PHONE", "ROBOT")
+    }
+    assert by_channel["PHONE"] > 10
+    assert by_channel["ROBOT"] > 10
+    statuses = set(CallTask.objects.values_list("status", flat=True))
+    assert {CallTask.Status.OPEN, CallTask.Status.DONE} <= statuses  # a day in progress
+    call_command("demo", stdout=io.StringIO())
+    assert (CallTask.objects.count(), Visit.objects.count()) == (tasks, visits)
+    board = visit_board(timezone.localdate())
+    assert {row.name for row in board.by_team} >= {
+        "市电访一队",
+        "荔湾区电访队",
+        "机器人外呼（模拟）",
+    }

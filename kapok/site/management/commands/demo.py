@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from kapok.accounts.roles import Role
-from kapok.site.demo import DEMO_PASSWORD, load_demo, load_demo_registry
+from kapok.site.demo import DEMO_PASSWORD, load_demo, load_demo_registry, load_demo_visits
 
 
 class Command(BaseCommand):
@@ -13,10 +13,18 @@ class Command(BaseCommand):
     def handle(self, *args, url, **options):
         accounts = load_demo()
         registry = load_demo_registry()
+        visits = load_demo_visits()
         self.stdout.write(self.style.SUCCESS(f"\nKapok demo: {url}\n"))
         self.stdout.write(
             f"registry: {registry['rosters']} rosters imported, "
             f"{registry['zones']} zones in force today\n"
+        )
+        plan = visits["plan"]
+        robot = ", ".join(f"{count} {handling}" for handling, count in visits["robot"].items())
+        self.stdout.write(
+            f"today's phone visits: {plan['created'] + plan['existing']} planned, "
+            f"{visits['answered_by_callers']} answered by the demo callers just now, "
+            f"robot: {robot or 'nothing new'}\n"
         )
         self.stdout.write(f"{'account':<12} {'password':<18} role")
         for account in accounts:
