@@ -52,15 +52,44 @@ def test_the_full_id_number_is_shown_once_with_a_reason_and_audited(personas, lo
     client = login(personas.district)
     page = client.get(reverse("registry:person_detail", args=[zhang.pk])).content.decode()
     assert ID not in page
+    assert "13812345678" not in page
+    assert "138****5678" in page
     response = client.post(
         reverse("registry:person_reveal", args=[zhang.pk]), {"reason": "核实家属联系方式"}
     )
     assert ID in response.content.decode()
+    assert 'href="tel:13812345678"' in response.content.decode()
     assert response["Cache-Control"] == "no-store"
     entry = LogEntry.objects.get(action="registry.person.unmasked")
     assert entry.data == {"reason": "核实家属联系方式"}
     again = client.get(reverse("registry:person_detail", args=[zhang.pk])).content.decode()
     assert ID not in again
+    assert "13812345678" not in again
+
+
+def test_the_person_page_shows_the_visits_and_the_open_needs(personas, login, zhang):
+    from django.utils import timezone
+
+    from kapok.needs.actions import report_need
+    from kapok.visits.models import Visit
+
+    visit = Visit.objects.create(
+        person=zhang,
+        channel="PHONE",
+        outcome="REACHED",
+        has_difficulty=True,
+        notes="腿脚不便",
+        made_by=personas.city,
+        region_code=zhang.residence_region_id,
+        made_at=timezone.now(),
+    )
+    report_need(person=zhang, kind="FOOD", urgency="urgent", description="米吃完了", visit=visit)
+    page = login(personas.street).get(reverse("registry:person_detail", args=[zhang.pk]))
+    text = page.content.decode()
+    assert "腿脚不便" in text
+    assert "米吃完了" in text
+    outsider = login(personas.outsider).get(reverse("registry:person_detail", args=[zhang.pk]))
+    assert outsider.status_code == 404
 
 
 def test_no_reason_no_numbers(personas, login, zhang):

@@ -19,7 +19,8 @@ from kapok.access.decorators import capability_required, region_safe
 from kapok.access.policy import get_scoped_or_404, scope_of, scoped
 from kapok.accounts.roles import Capability
 from kapok.audit.actions import log_action
-from kapok.audit.masking import mask_value
+from kapok.audit.masking import mask_phone, mask_value
+from kapok.needs.models import Need
 from kapok.regions.models import Region, prefix_range
 from kapok.registry import actions
 from kapok.registry.columns import ColumnError, recognise
@@ -45,9 +46,12 @@ from kapok.registry.statistics import (
     holding_category,
 )
 from kapok.registry.tasks import run_roster_import, stored_file
+from kapok.visits.models import Visit
+from kapok.visits.person_panel import OPEN_NEED_STATUSES
 from kapok.zones.models import RiskArea, people_in_zones
 
 PREVIEW_ROWS = 5
+PERSON_VISITS = 20  # the visits shown on a person's page, the latest first
 
 
 @region_safe
@@ -118,6 +122,15 @@ def person_detail(request, pk, revealed=None):
     merges = PersonMerge.objects.filter(kept=person, undone_at__isnull=True).select_related(
         "merged"
     )
+    visits = (
+        scoped(Visit.objects.filter(person=person), request.user)
+        .select_related("made_by", "team")
+        .prefetch_related("needs")
+        .order_by("-made_at", "-id")[:PERSON_VISITS]
+    )
+    open_needs = scoped(
+        Need.objects.filter(person=person, status__in=OPEN_NEED_STATUSES), request.user
+    ).order_by("-created_at")
     return render(
         request,
         "registry/person_detail.html",
@@ -129,6 +142,9 @@ def person_detail(request, pk, revealed=None):
             "in_zone": in_zone,
             "age": person.age_on(today),
             "merges": merges,
+            "visits": visits,
+            "open_needs": open_needs,
+            "masked_phones": [mask_phone(phone) for phone in person.phones],
             "revealed": revealed,
             "can_reveal": request.user.can(Capability.PERSON_UNMASK),
             "reveal_form": RevealForm(),
