@@ -16,6 +16,23 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_regions(BUNDLED["guangzhou"].read_text(encoding="utf-8"))
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends with the database flushed, Guangzhou's codes with it: load them
+    again for the tests that follow."""
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        from pytest_django.plugin import blocking_manager_key
+
+        from kapok.regions.models import Region
+
+        with item.config.stash[blocking_manager_key].unblock():
+            if not Region.objects.exists():
+                load_regions(BUNDLED["guangzhou"].read_text(encoding="utf-8"))
+    return result
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
