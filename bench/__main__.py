@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.database import DEFAULT_POSTGRES_URL, throwaway_database
 
 PROJECT = Path(__file__).resolve().parent.parent
-SECTIONS = ("regions", "scoping", "export", "writes", "imports", "extract")
+SECTIONS = ("regions", "scoping", "export", "writes", "imports", "dedupe", "extract")
 
 
 def _arguments(argv):
@@ -140,7 +140,7 @@ def main(argv=None) -> int:
         django.setup()
         from django.db import connection
 
-        from bench import audit, extraction, imports, regions, scoping
+        from bench import audit, dedupe, extraction, imports, regions, scoping
         from bench.database import build_world
         from bench.measure import max_rss
 
@@ -162,6 +162,7 @@ def main(argv=None) -> int:
                 xlsx_rows=5_000 if args.quick else 30_000,
                 repeat=3,
             ),
+            "dedupe": lambda: dedupe.run(rng=random.Random(args.seed), quick=args.quick),  # noqa: S311
             "extract": lambda: extraction.run(repeat=repeat, quick=args.quick),
         }
         for title, section in sections.items():

@@ -277,3 +277,134 @@ def test_people_of_one_household_sharing_a_phone_and_an_address_stay_apart():
     assert (result.merged, result.to_review) == (0, 0)
     assert Person.objects.alive().count() == 3
     assert head.merged_records.count() == 0
+
+
+BEISHAN = "海珠区官洲街北山"
+
+
+def test_an_incremental_run_scores_only_the_pairs_of_the_new_records():
+    # Two records of one child already in the registry, not deduplicated yet.
+    old_a = person("陈子涵", birth=dt.date(2018, 5, 1), address="兴业路1号2栋303")
+    old_b = person("陈子晗", birth=dt.date(2018, 5, 1), address="兴业路1号2栋303")
+    registered = person(
+        "张三明", id_number="440105201603121234", birth=dt.date(2016, 3, 12), address="兴业路54号"
+    )
+    # An import brings a retyped record of a registered child, and a new person.
+    retyped = person("张三名", birth=dt.date(2016, 3, 12), address="兴业路54号")
+    newcomer = person("李四", id_number="440105194503121234", birth=dt.date(1945, 3, 12))
+
+    result = find_duplicates(new=[retyped.pk, newcomer.pk])
+
+    assert result.compared == 1
+    assert [(m.kept, m.merged) for m in result.merges] == [(registered, retyped)]
+    assert Person.objects.get(pk=old_b.pk).merged_into is None
+    assert not DuplicateCandidate.objects.exists()
+    # The older pair waits for a full run.
+    assert [(m.kept, m.merged) for m in find_duplicates().merges] == [(old_a, old_b)]
+
+
+def test_a_new_record_with_an_id_number_is_compared_with_older_ones_without():
+    child = person("黄小明", birth=dt.date(2019, 8, 8), address="兴业路8号")
+    member(child, "LEFT_BEHIND_CHILD")
+    twin_of_nobody = person("梁大伟", id_number="440105195001021234", birth=dt.date(1950, 1, 2))
+    with_id = person(
+        "黄小明", id_number="440105201908081234", birth=dt.date(2019, 8, 8), address="兴业路8号"
+    )
+
+    result = find_duplicates(new=[with_id.pk])
+
+    assert [(m.kept, m.merged) for m in result.merges] == [(with_id, child)]
+    assert result.compared == 1  # the old record with an ID number is not compared
+    assert with_id.memberships.filter(category__code="LEFT_BEHIND_CHILD").exists()
+    assert twin_of_nobody.merged_records.count() == 0
+
+
+def test_an_incremental_run_of_everyone_finds_what_a_full_run_finds():
+    first = person("赵丽", birth=dt.date(1980, 4, 4), address="兴业路5号")
+    second = person("赵莉", birth=dt.date(1980, 4, 4), address="兴业路5号")
+    person("王伟", birth=dt.date(1950, 1, 2), phones=["13800000001"], address="兴业路3号")
+    everyone = list(Person.objects.values_list("pk", flat=True))
+
+    result = find_duplicates(new=everyone, auto_threshold=1.01)
+
+    assert (result.compared, result.merged, result.to_review) == (1, 0, 1)
+    candidate = DuplicateCandidate.objects.get()
+    assert (candidate.person_a, candidate.person_b) == (first, second)
+    assert (find_duplicates(auto_threshold=1.01).to_review, find_duplicates().merged) == (0, 1)
+
+
+def test_two_records_sharing_only_one_of_their_phones_are_compared():
+    shared = "13912345678"
+    # Moved to another community of the street, a name read a little differently, no birth
+    # date on one roster: only the phone they both give brings them together.
+    first = person(
+        "古国银",
+        id_number="440111195507121234",
+        birth=dt.date(1955, 7, 12),
+        phones=["13800000001", "13700000002", shared],
+        address="新市路247号嘉禾新都2栋1603",
+    )
+    second = person(
+        "古国英",
+        phones=["13600000003", "13500000004", shared],
+        where=BEISHAN,
+        address="新市路247号嘉禾新都2栋1603",
+    )
+
+    result = find_duplicates()
+
+    assert result.compared == 1
+    assert result.merged + result.to_review == 1
+    pair = DuplicateCandidate.objects.filter(person_a=first, person_b=second).exists()
+    assert pair or second.pk in {merge.merged.pk for merge in result.merges}
+
+
+def test_a_new_record_without_an_id_number_pairs_with_an_older_one_by_its_second_phone():
+    registered = person(
+        "古国银",
+        id_number="440111195507121234",
+        birth=dt.date(1955, 7, 12),
+        phones=["13800000001", "13912345678"],
+        address="新市路247号嘉禾新都2栋1603",
+    )
+    retyped = person(
+        "古国英", phones=["13912345678"], where=BEISHAN, address="新市路247号嘉禾新都2栋1603"
+    )
+
+    result = find_duplicates(new=[retyped.pk])
+
+    assert result.compared == 1
+    assert result.merged + result.to_review == 1
+    assert {registered.pk, retyped.pk} == {
+        *(pk for merge in result.merges for pk in (merge.kept.pk, merge.merged.pk)),
+        *(pk for c in result.candidates for pk in (c.person_a_id, c.person_b_id)),
+    }
+
+
+def test_three_records_of_one_child_become_one_in_one_run_and_each_merge_can_be_undone():
+    actor = UserFactory()
+    with_id = person(
+        "陈子涵", id_number="440105201805011234", birth=dt.date(2018, 5, 1), address="兴业路1号"
+    )
+    dibao = Category.objects.get(code="DIBAO")
+    household = Household.objects.create(category=dibao, key="H9")
+    records = []
+    for name in ("陈子晗", "陈子含"):
+        record = person(name, birth=dt.date(2018, 5, 1), address="兴业路1号")
+        member(record, "CHILD_IN_DIFFICULTY")
+        HouseholdMember.objects.create(household=household, person=record, relation="子女")
+        records.append(record)
+    before = state()
+
+    result = find_duplicates(actor=actor)
+
+    assert sorted((m.kept, m.merged) for m in result.merges) == [
+        (with_id, records[0]),
+        (with_id, records[1]),
+    ]
+    # One current membership per category, one link per household: the second record's end.
+    assert with_id.memberships.filter(ended_on__isnull=True).count() == 1
+    assert HouseholdMember.objects.filter(person=with_id).count() == 1
+    for merge in sorted(result.merges, key=lambda merge: -merge.pk):
+        undo_merge(merge=merge, actor=actor)
+    assert state() == before

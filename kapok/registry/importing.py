@@ -107,7 +107,10 @@ def import_roster(
     starts, so that other connections see it running. ``progress``: called with the number of
     rows done every PROGRESS_EVERY rows, from inside the import's transaction; with it, the rows
     are counted first, and the count is saved in ``rows_total`` before the import starts, as
-    the end of a progress bar."""
+    the end of a progress bar.
+
+    The import returned carries ``people_touched`` (not stored): the pks of the people it created
+    or changed, for deduplication to compare with the rest (find_duplicates(new=...))."""
     roster = open_roster(path, filename=filename, sheet=sheet)
     columns = recognise(roster.columns, overrides=overrides or {})
     if "name" not in columns:

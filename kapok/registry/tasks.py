@@ -114,7 +114,7 @@ def run_roster_import(import_id: int) -> str:
             stored_file(roster_import.file) as path,
             _progress_reporter(import_id) as progress,
         ):
-            import_roster(
+            batch = import_roster(
                 path,
                 filename=roster_import.file_name,
                 category=roster_import.category,
@@ -139,5 +139,5 @@ def run_roster_import(import_id: int) -> str:
         )
         raise
     # Every import is followed by deduplication of what it added (kapok.registry.dedupe).
-    find_duplicates(actor=roster_import.started_by)
+    find_duplicates(new=batch.people_touched, actor=roster_import.started_by)
     return RosterImport.Status.DONE.value

@@ -59,7 +59,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         duplicates = None
         if not dry_run and not options["no_dedupe"]:
-            duplicates = find_duplicates()
+            # Deduplication of what this import added or changed (kapok.registry.dedupe).
+            duplicates = find_duplicates(new=batch.people_touched)
         result = {
             "file": batch.file_name,
             "sheet": batch.sheet,
