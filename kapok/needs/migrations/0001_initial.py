@@ -6,34 +6,108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0004_dedupe_and_uploads'),
+        ("registry", "0004_dedupe_and_uploads"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Need',
+            name="Need",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('FOOD', 'short of food'), ('OIL', 'short of cooking oil'), ('VEGETABLES', 'short of vegetables'), ('MEDICINE', 'short of medicine'), ('MEDICAL', 'needs medical care'), ('TESTING', 'testing at home'), ('NECESSITIES', 'daily necessities'), ('CARE', 'personal care'), ('GUARDIANSHIP', 'child without a guardian'), ('SHELTER', 'shelter, cannot get home'), ('POLICY', 'policy question'), ('PSYCHOLOGICAL', 'emotional support'), ('OTHER', 'other need')], max_length=14, verbose_name='kind')),
-                ('urgency', models.CharField(choices=[('normal', 'normal'), ('urgent', 'urgent'), ('emergency', 'emergency')], default='normal', max_length=10, verbose_name='urgency')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('status', models.CharField(choices=[('REPORTED', 'reported'), ('DISPATCHED', 'dispatched'), ('ACCEPTED', 'accepted'), ('RESOLVED', 'resolved'), ('VERIFIED', 'verified'), ('CLOSED', 'closed'), ('RETURNED', 'returned'), ('REOPENED', 'reopened'), ('CANCELLED', 'cancelled')], db_index=True, default='REPORTED', max_length=10, verbose_name='status')),
-                ('region_code', models.CharField(blank=True, db_index=True, max_length=12)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='needs', to='registry.person', verbose_name='person')),
-                ('reported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='needs_reported', to=settings.AUTH_USER_MODEL, verbose_name='reported by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("FOOD", "short of food"),
+                            ("OIL", "short of cooking oil"),
+                            ("VEGETABLES", "short of vegetables"),
+                            ("MEDICINE", "short of medicine"),
+                            ("MEDICAL", "needs medical care"),
+                            ("TESTING", "testing at home"),
+                            ("NECESSITIES", "daily necessities"),
+                            ("CARE", "personal care"),
+                            ("GUARDIANSHIP", "child without a guardian"),
+                            ("SHELTER", "shelter, cannot get home"),
+                            ("POLICY", "policy question"),
+                            ("PSYCHOLOGICAL", "emotional support"),
+                            ("OTHER", "other need"),
+                        ],
+                        max_length=14,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[
+                            ("normal", "normal"),
+                            ("urgent", "urgent"),
+                            ("emergency", "emergency"),
+                        ],
+                        default="normal",
+                        max_length=10,
+                        verbose_name="urgency",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("REPORTED", "reported"),
+                            ("DISPATCHED", "dispatched"),
+                            ("ACCEPTED", "accepted"),
+                            ("RESOLVED", "resolved"),
+                            ("VERIFIED", "verified"),
+                            ("CLOSED", "closed"),
+                            ("RETURNED", "returned"),
+                            ("REOPENED", "reopened"),
+                            ("CANCELLED", "cancelled"),
+                        ],
+                        db_index=True,
+                        default="REPORTED",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("region_code", models.CharField(blank=True, db_index=True, max_length=12)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="needs",
+                        to="registry.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="needs_reported",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reported by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'need',
-                'verbose_name_plural': 'needs',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "need",
+                "verbose_name_plural": "needs",
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

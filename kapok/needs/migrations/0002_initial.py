@@ -5,23 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('needs', '0001_initial'),
-        ('visits', '0001_initial'),
+        ("needs", "0001_initial"),
+        ("visits", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='need',
-            name='reported_by_team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='needs', to='visits.team'),
+            model_name="need",
+            name="reported_by_team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="needs",
+                to="visits.team",
+            ),
         ),
         migrations.AddField(
-            model_name='need',
-            name='visit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='needs', to='visits.visit', verbose_name='visit'),
+            model_name="need",
+            name="visit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="needs",
+                to="visits.visit",
+                verbose_name="visit",
+            ),
         ),
     ]
