@@ -13,6 +13,7 @@ from kapok.registry.models import Category
 from kapok.units.forms import RegionField
 from kapok.units.models import Unit
 from kapok.visits.models import AssignmentRule, CallPolicy, RobotVendor, Team
+from kapok.visits.policies import POLICY_FIELDS
 from kapok.visits.teams import users_who_can
 
 
@@ -125,18 +126,7 @@ WEEKDAYS = [
 class CallPolicyForm(forms.ModelForm):
     class Meta:
         model = CallPolicy
-        fields = [
-            "name",
-            "scope",
-            "category",
-            "every_days",
-            "weekday",
-            "attempts",
-            "retry_minutes",
-            "home_visit_after",
-            "position",
-            "is_active",
-        ]
+        fields = POLICY_FIELDS  # what the audited action (kapok.visits.policies) saves
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
