@@ -10,20 +10,24 @@ every plausible record, with or without an ID, by a Fellegi-Sunter model run by 
 in-process DuckDB. Two records that both carry an ID number are never compared: different ID
 numbers are different people.
 
-Plausible (Splink's blocking rules, ``BLOCKING_KEYS``): the two records share their community,
-one of their phones (any of them, not only the first), the full pinyin of the name, or the birth
-date and the name's initials. Each rule holds the side without an ID number in its key
-(``PAIRINGS``), so that the joins only ever pair a record without an ID number: in a city of a
-million people, a few percent of them without one, that is tens of millions of candidate pairs
-instead of the hundreds of millions every pair of neighbours in a big community would make.
+Plausible (``BLOCKING_RULES``): the two records share a blocking key, their community, one of
+their phones (any of them, not only the first), the full pinyin of the name, or the birth date
+with the name's initials. Splink links the new records without an ID number with all the
+records on those keys, one row per key (``arrays_to_explode``), so that the joins only ever pair
+a record without an ID number: in a city of a million people, a few percent of them without one,
+that is some 35 million candidate pairs instead of the hundreds of millions every two neighbours
+of a big community would make. Of those, a pair is scored only if its best possible score still
+reaches the review threshold (``hopeful``, worked out on cheap columns in the join): a pair in a
+thousand on a city registry, and the pairs kept are the same.
 
 Incremental runs: ``find_duplicates(new=pks, actor=...)`` with the pks of the people an import
 has just created or changed. Only pairs with at least one side in ``new`` are scored (and still
 never two records that both carry an ID number), and only those people and the ones that could
 pair with them (same community, a shared phone, a name with the same initials, ...) are read
 from the database, so that an import of 5,000 rows into a registry of a million people does not
-score the whole city again. The pairs scored, and their probabilities, are the ones a full run
-would give for these people; pairs among older records wait for a full run (``kapok dedupe``).
+score the whole city again. The pairs it merges or queues, and their probabilities, are the ones a
+full run would give for these people; pairs among older records wait for a full run
+(``kapok dedupe``).
 
 The model's m and u probabilities are fixed priors (below, with their reasons), so that the result
 is deterministic and sensible on a registry of a hundred people as on a million; on a large
@@ -34,9 +38,10 @@ an incremental run scores a pair as a full run does. The prior that two random r
 even chance of being somebody already in the registry.
 
 Pairs at or above ``auto_threshold`` are merged at once (kept: the record with an ID number, else
-the older record); pairs in [``review_threshold``, ``auto_threshold``) become a DuplicateCandidate
-for a person to decide. Running it again proposes nothing twice and never a pair decided
-DISTINCT. A merge moves memberships and household links and can be undone exactly.
+the older record; a record that took in another in a run is not merged in turn before the next
+run); pairs in [``review_threshold``, ``auto_threshold``) become a DuplicateCandidate for a person
+to decide. Running it again proposes nothing twice and never a pair decided DISTINCT. A merge
+moves memberships and household links and can be undone exactly.
 
 What leaves the database for DuckDB: names, their pinyin and initials, birth dates, sex, community
 codes, address text and household ids; never an ID number, and phones only as numbers given out
@@ -52,6 +57,7 @@ import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from itertools import product
 
@@ -93,7 +99,7 @@ SEED = 20220428
 # From this many people on, u probabilities are estimated from the data by random sampling,
 # from at most this many pairs (and at most 100 per person).
 U_SAMPLE_MIN = 5000
-U_MAX_PAIRS = 10_000_000
+U_MAX_PAIRS = 2_000_000
 # Only the u of what is one's own is estimated so. Phones, community, address and household are
 # shared by the people of one household, which random pairs do not show: estimated, their u
 # would let a shared home outweigh two different names, and twins would be merged.
@@ -213,9 +219,8 @@ ADDRESS_PREFIX = re.compile(
     r"^(?:广东省|[\u4e00-\u9fff]{2,3}市|[\u4e00-\u9fff]{1,4}区|[\u4e00-\u9fff]{1,5}街道|"
     r"[\u4e00-\u9fff]{1,4}镇)"
 )
-
-
 SPACES = re.compile(r"\s+")
+# A name of these characters alone is as normalize_name leaves it.
 HAN_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 
 
@@ -267,6 +272,18 @@ def _rows(queryset) -> list[tuple]:
     return [row for chunk in _people(queryset) for row in chunk]
 
 
+def _rows_of(queryset, fields) -> list[tuple]:
+    """``fields`` of queryset straight from the cursor; birth_text: the birth date as ISO."""
+    sql, params = (
+        queryset.annotate(birth_text=Cast("birth_date", CharField()))
+        .values_list(*fields)
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _chunks(values, size: int):
     values = list(values)
     for start in range(0, len(values), size):
@@ -274,7 +291,13 @@ def _chunks(values, size: int):
 
 
 def _in_list_size() -> int:
-    return connection.features.max_query_params or 10_000
+    """How many values a query's IN (...) may hold: SQLite from 3.32 takes 32,766 parameters
+    (Django assumes the 999 of older versions)."""
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return 20_000 if sqlite3.sqlite_version_info >= (3, 32) else 900
+    return connection.features.max_query_params or 20_000
 
 
 class _Records:
@@ -316,8 +339,7 @@ class _Records:
         }
 
     def name(self, raw: str) -> tuple[str, str]:
-        """(normalised name, pinyin) of a name as stored. A name of Chinese characters alone is
-        as normalize_name leaves it."""
+        """(normalised name, pinyin) of a name as stored."""
         known = self._names.get(raw)
         if known is None:
             name = raw if raw and HAN_ONLY.fullmatch(raw) else normalize_name(raw) if raw else ""
@@ -397,8 +419,9 @@ class _Records:
 
 
 def _sample_threshold(n: int) -> int:
-    """The people u is estimated from are those with ``_sample_bucket(pk) < threshold``: about
-    as many as give ``U_MAX_PAIRS`` pairs (or 100 per person), everyone on a small registry."""
+    """The people u is estimated from are those with pk * SAMPLE_MULTIPLIER % SAMPLE_MODULUS
+    below this: about as many as give ``U_MAX_PAIRS`` pairs (or 100 per person), everyone on a
+    small registry."""
     max_pairs = _u_max_pairs(n)
     people = (1 + math.sqrt(1 + 8 * max_pairs)) / 2
     return min(SAMPLE_MODULUS, math.ceil(SAMPLE_MODULUS * people / n))
@@ -406,10 +429,6 @@ def _sample_threshold(n: int) -> int:
 
 def _u_max_pairs(n: int) -> float:
     return min(U_MAX_PAIRS, n * 100)
-
-
-def _sample_bucket(pk: int) -> int:
-    return pk * SAMPLE_MULTIPLIER % SAMPLE_MODULUS
 
 
 # Who could pair with the new people (incremental runs)
@@ -433,72 +452,168 @@ def _initials_variants(pinyin_text: str, initials: str) -> set[str]:
     return variants
 
 
-def _sharing_a_phone(queryset, phones: set[str]) -> set[int]:
-    """The pks of ``queryset`` with any of ``phones``. There is no index on phones: the database
-    reads the column through, without returning it."""
+def _sharing_a_phone(registry, anchor_phones: set[str], id_phones: set[str]) -> set[int]:
+    """The pks of ``registry`` with one of ``anchor_phones``, or without an ID number and with
+    one of ``id_phones``. There is no index on phones: the database reads the column through
+    (once), without returning it."""
     found = set()
-    for chunk in _chunks(sorted(phones), _in_list_size()):
-        if connection.vendor == "postgresql":
-            # ?| on a jsonb array: is any of these strings an element of it.
-            found.update(queryset.filter(phones__has_any_keys=chunk).values_list("pk", flat=True))
-            continue
-        # SQLite: has_any_keys looks at object keys, json_each at the array's elements.
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    if connection.vendor == "postgresql":
+        for phones, partners in (
+            (anchor_phones, registry),
+            (id_phones, registry.filter(id_number_hash="")),
+        ):
+            for chunk in _chunks(sorted(phones), _in_list_size()):
+                # ?| on a jsonb array: is any of these strings an element of it.
+                found.update(
+                    partners.filter(phones__has_any_keys=chunk).values_list("pk", flat=True)
+                )
+        return found
+    # SQLite: has_any_keys looks at object keys, json_each at the array's elements.
+    sql, params = registry.order_by().values("pk").query.sql_with_params()
+    table = connection.ops.quote_name(Person._meta.db_table)
+    for chunk in _chunks(sorted(anchor_phones | id_phones), _in_list_size()):
         with connection.cursor() as cursor:
             placeholders = ", ".join(["%s"] * len(chunk))
             cursor.execute(
-                f"SELECT DISTINCT p.id FROM registry_person p, json_each(p.phones) AS phone "  # noqa: S608 - no value in the text
+                "SELECT DISTINCT p.id, p.id_number_hash = '', phone.value "  # noqa: S608 - no value in the text
+                f"FROM {table} p, json_each(p.phones) AS phone "
                 f"WHERE phone.value IN ({placeholders}) AND p.id IN ({sql})",
                 [*chunk, *params],
             )
-            found.update(pk for (pk,) in cursor.fetchall())
+            for pk, without_id, phone in cursor.fetchall():
+                if phone in anchor_phones or (without_id and phone in id_phones):
+                    found.add(pk)
     return found
 
 
-def _partners(registry, new_rows: list[tuple], records: _Records) -> set[int]:
-    """The pks of the people of ``registry`` that a blocking rule could pair with one of the
-    new people: any record sharing a key with a new record without an ID number, and records
-    without one sharing a key with a new record that has one. A superset is harmless (Splink's
-    rules decide); what is missed here would be missed by the run."""
+def _partners(registry, new_rows: list[tuple], records: _Records, *, births=None) -> set[int]:
+    """The pks of the people of ``registry`` that a blocking key could pair with one of the new
+    people: any record sharing a key with a new record without an ID number, and records
+    without one sharing a key with a new record that has one. Of those who share nothing but the
+    community, only the ones whose birth date is at one of the levels of ``births`` against a
+    new record's of that community (_neighbour_births; None: all of them). A superset is
+    harmless (the blocking rules decide); what is missed here would be missed by the run."""
     found: set[int] = set()
-    without_id = registry.filter(id_number_hash="")
-    for anchors, partners in (
-        ([row for row in new_rows if not row[1]], registry),
-        ([row for row in new_rows if row[1]], without_id),
-    ):
-        if not anchors:
+    anchors = [row for row in new_rows if not row[1]]
+    with_id = [row for row in new_rows if row[1]]
+    phones = [
+        {phone for row in rows for phone in json.loads(row[6] or "[]") if phone}
+        for rows in (anchors, with_id)
+    ]
+    found |= _sharing_a_phone(registry, *phones)
+    for rows, partners in ((anchors, registry), (with_id, registry.filter(id_number_hash=""))):
+        if not rows:
             continue
-        communities = {row[7] for row in anchors if row[7]}
-        for chunk in _chunks(sorted(communities), _in_list_size()):
-            found.update(
-                partners.filter(residence_region_id__in=chunk).values_list("pk", flat=True)
-            )
-        phones = {phone for row in anchors for phone in json.loads(row[6] or "[]") if phone}
-        if phones:
-            found |= _sharing_a_phone(partners, phones)
-        pinyins, births, initials = set(), set(), set()
-        for row in anchors:
+        found |= _neighbours(partners, rows, births, records)
+        pinyins, birth_keys, initials = set(), set(), set()
+        for row in rows:
             name, pinyin_text = records.name(row[2])
             own = records.initials(row[3], name)
             if pinyin_text:
                 pinyins.add(pinyin_text)
                 initials |= _initials_variants(pinyin_text, own)
             if row[4] is not None and own:
-                births.add((row[4], own))
-                initials.add(own)
-        # A name's initials are indexed; its pinyin is worked out here. Blank initials are
-        # worked out from the name, as the run does.
+                birth_keys.add((row[4], own))
+        # The pinyin of a name: the distinct names with the initials it may have (indexed;
+        # blank initials are worked out from the name, as the run does), read here.
         initials.add("")
+        names = set()
         for chunk in _chunks(sorted(initials), _in_list_size()):
-            rows = partners.filter(name_initials__in=chunk).values_list(
-                "pk", "name", "name_initials", "birth_date"
+            names.update(
+                partners.filter(name_initials__in=chunk)
+                .order_by()
+                .values_list("name", flat=True)
+                .distinct()
             )
-            for pk, raw_name, stored, birth_date in rows.iterator(chunk_size=CHUNK):
-                name, pinyin_text = records.name(raw_name)
-                birth = birth_date.isoformat() if birth_date else None
-                if pinyin_text in pinyins or (birth, records.initials(stored, name)) in births:
+        same = [name for name in names if records.name(name)[1] in pinyins]
+        for chunk in _chunks(same, _in_list_size()):
+            found.update(partners.filter(name__in=chunk).values_list("pk", flat=True))
+        # The birth date with the initials.
+        dates = sorted({birth for birth, _own in birth_keys})
+        owns = sorted({own for _birth, own in birth_keys} | {""})
+        for chunk in _chunks(dates, _in_list_size() - len(owns)):
+            for pk, raw_name, stored, birth in _rows_of(
+                partners.filter(name_initials__in=owns, birth_date__in=chunk),
+                ("pk", "name", "name_initials", "birth_text"),
+            ):
+                if (birth, records.initials(stored, records.name(raw_name)[0])) in birth_keys:
                     found.add(pk)
     return found
+
+
+def _neighbours(partners, rows: list[tuple], births, records: _Records) -> set[int]:
+    """The pks of ``partners`` living in the community of one of ``rows`` (new records), with a
+    birth date at one of the levels of ``births`` against one of theirs there (or the same name,
+    if it has no pinyin, hence no key of its own)."""
+    by_community: dict[str, list] = {}
+    for row in rows:
+        if row[7]:
+            by_community.setdefault(row[7], []).append(row)
+    found = set()
+    for chunk in _chunks(sorted(by_community), _in_list_size()):
+        chosen = partners.filter(residence_region_id__in=chunk).order_by()
+        if births is None:
+            found.update(chosen.values_list("pk", flat=True))
+            continue
+        unread = {}  # community: normalised names without pinyin
+        for community in chunk:
+            for row in by_community[community]:
+                name, pinyin_text = records.name(row[2])
+                if not pinyin_text:
+                    unread.setdefault(community, set()).add(name)
+        levels: dict[tuple, str] = {}
+        for pk, community, name, birth in _rows_of(
+            chosen, ("pk", "residence_region_id", "name", "birth_text")
+        ):
+            for row in by_community[community]:
+                key = (row[4], birth)
+                level = levels.get(key) or levels.setdefault(key, _birth_level(*key))
+                if level in births:
+                    found.add(pk)
+                    break
+            else:
+                if community in unread and records.name(name)[0] in unread[community]:
+                    found.add(pk)
+    return found
+
+
+def _birth_level(first: str | None, second: str | None) -> str:
+    """The level of the birth_date comparison (SPEC) two ISO dates reach."""
+    if first is None or second is None:
+        return "missing"
+    a, b = date.fromisoformat(first), date.fromisoformat(second)
+    if a == b:
+        return "exact"
+    if abs((a - b).days) <= 31:
+        return "month"
+    if a.year == b.year or (a.month, a.day) == (b.month, b.day):
+        return "year_or_day"
+    return "different"
+
+
+def _neighbour_births(estimated_u: dict | None, prior: float, review_threshold: float):
+    """The birth-date levels at which two records that share nothing but their community can
+    still be hopeful: every other comparison at its best but for the levels that would have
+    given them another key (a shared phone, the same pinyin). None: at every level."""
+    if review_threshold <= 0:
+        return None
+    weights = {name: dict(levels) for name, levels in _weights(estimated_u).items()}
+
+    def best(name, *but):
+        return max([0.0] + [w for label, w in weights[name].items() if label not in but])
+
+    others = (
+        best("name", "exact", "pinyin")
+        + best("sex")
+        + best("phone", "shared")
+        + weights["residence"]["community"]
+        + best("address")
+        + best("household")
+    )
+    minimum = _threshold_weight(review_threshold) - math.log2(prior / (1 - prior))
+    levels = {"missing": 0.0, **weights["birth_date"]}
+    hopeful = {label for label, weight in levels.items() if others + weight >= minimum - 1e-6}
+    return None if "different" in hopeful else hopeful
 
 
 # The model
@@ -786,47 +901,37 @@ def _links(queryset_or_pks):
     )
 
 
-def _score(db, records, links, *, n: int, training, review_threshold: float):
-    """Score the pairs of ``records`` (Arrow) that BLOCKING_RULES give, with the households of
-    ``links``; u estimated from ``training`` ((records, links), or "records" for the sample of
-    the records themselves), if given. Returns (the pairs at or above review_threshold, the
-    levels' labels, how many pairs were scored)."""
-    from splink import DuckDBAPI, Linker, SettingsCreator
-    from splink.blocking_rule_library import CustomRule
+def _prior(n: int) -> float:
+    return min(MAX_PRIOR, 1 / (2 * n))
 
-    prior = min(MAX_PRIOR, 1 / (2 * n))
-    db.register("people_input", records)
-    db.register("links_input", links)
-    db.execute(RECORDS_SQL.format(target="records", people="people_input", links="links_input"))
-    db.unregister("people_input")
-    db.unregister("links_input")
-    db_api = DuckDBAPI(db)
-    if training is not None:
-        if training == "records":
-            db.execute(
-                "CREATE TABLE training AS SELECT * FROM records WHERE unique_id * ? % ? < ?",
-                [SAMPLE_MULTIPLIER, SAMPLE_MODULUS, _sample_threshold(n)],
-            )
-        else:
-            db.register("training_people", training[0])
-            db.register("training_links", training[1])
-            db.execute(
-                RECORDS_SQL.format(
-                    target="training", people="training_people", links="training_links"
-                )
-            )
+
+def _estimated_u(registry, n: int) -> dict | None:
+    """{comparison: {level: u}} of ESTIMATED_U, from random pairs of the seeded sample of the
+    registry (_training), when it has U_SAMPLE_MIN people or more."""
+    if n < U_SAMPLE_MIN:
+        return None
+    from splink import DuckDBAPI, Linker, SettingsCreator
+
+    records, links = _training(registry, n)
+    db = _duckdb()
+    try:
+        db.register("training_people", records)
+        db.register("training_links", links)
+        db.execute(
+            RECORDS_SQL.format(target="training", people="training_people", links="training_links")
+        )
         trainer = Linker(
-            db_api.register("training"),
+            DuckDBAPI(db).register("training"),
             SettingsCreator(
                 link_type="dedupe_only",
                 unique_id_column_name="unique_id",
                 comparisons=_comparisons(only=ESTIMATED_U)[0],
-                probability_two_random_records_match=prior,
+                probability_two_random_records_match=_prior(n),
             ),
             log_level=logging.WARNING,
         )
         trainer.training.estimate_u_using_random_sampling(max_pairs=_u_max_pairs(n), seed=SEED)
-        estimated_u = {
+        return {
             comparison["output_column_name"]: {
                 level["label_for_charts"]: level["u_probability"]
                 for level in comparison["comparison_levels"]
@@ -834,8 +939,24 @@ def _score(db, records, links, *, n: int, training, review_threshold: float):
             }
             for comparison in trainer.misc.save_model_to_json()["comparisons"]
         }
-    else:
-        estimated_u = None
+    finally:
+        db.close()
+
+
+def _score(db, records, links, *, n: int, estimated_u, review_threshold: float):
+    """Score the pairs of ``records`` (Arrow) that BLOCKING_RULES give, with the households of
+    ``links`` and the u of ``estimated_u`` (if given). Returns (the pairs at or above
+    review_threshold, the levels' labels, how many pairs were scored)."""
+    from splink import DuckDBAPI, Linker, SettingsCreator
+    from splink.blocking_rule_library import CustomRule
+
+    prior = _prior(n)
+    db.register("people_input", records)
+    db.register("links_input", links)
+    db.execute(RECORDS_SQL.format(target="records", people="people_input", links="links_input"))
+    db.unregister("people_input")
+    db.unregister("links_input")
+    db_api = DuckDBAPI(db)
     comparisons, labels = _comparisons(estimated_u)
     db.execute(_hopeful_macro(estimated_u, prior, review_threshold))
     settings = SettingsCreator(
@@ -908,8 +1029,12 @@ def find_duplicates(
     started = time.monotonic()
     result = DedupeResult()
     registry = (Person.objects.all() if people is None else people).alive()
+    n = registry.count()
+    estimated_u = _estimated_u(registry, n)
     with _collector_paused():
-        records, links, n, training = _load(registry, new)
+        records, links = _load(
+            registry, new, births=_neighbour_births(estimated_u, _prior(n), review_threshold)
+        )
     roles = records.roles
     new_count = roles[ANCHOR] + roles[NEW_WITH_ID]
     comparable = (roles[ANCHOR] and records.count >= 2) or (
@@ -925,12 +1050,12 @@ def find_duplicates(
             records.table(),
             links,
             n=n,
-            training=training,
+            estimated_u=estimated_u,
             review_threshold=review_threshold,
         )
     finally:
         db.close()
-    del records, links, training
+    del records, links
     _decide(pairs, labels, result, actor=actor, auto_threshold=auto_threshold)
     result.seconds = time.monotonic() - started
     data = {**result.as_dict(), "people": n}
@@ -940,32 +1065,27 @@ def find_duplicates(
     return result
 
 
-def _load(registry, new):
-    """(the records, their household links, the registry's size, what u is estimated from)."""
+def _load(registry, new, *, births=None):
+    """(the records, their household links); ``births``: see _partners."""
     records = _Records()
-    training = None
     if new is None:
         for rows in _people(registry.order_by("pk")):
             records.add(rows, [NEW_WITH_ID if row[1] else ANCHOR for row in rows])
-        n = records.count
-        links = _links(registry)
-        if n >= U_SAMPLE_MIN:
-            training = "records"
-        return records, links, n, training
+        return records, _links(registry)
     new_pks = sorted({int(pk) for pk in new})
     new_rows = [
         row
         for chunk in _chunks(new_pks, _in_list_size())
         for row in _rows(registry.filter(pk__in=chunk).order_by())
     ]
-    partner_pks = sorted(_partners(registry, new_rows, records) - set(new_pks))
+    fresh = {row[0] for row in new_rows}
+    partners = _partners(registry, new_rows, records, births=births) - fresh
     rows = new_rows + [
         row
-        for chunk in _chunks(partner_pks, _in_list_size())
+        for chunk in _chunks(sorted(partners), _in_list_size())
         for row in _rows(registry.filter(pk__in=chunk).order_by())
     ]
     rows.sort(key=lambda row: row[0])
-    fresh = {row[0] for row in new_rows}
     for chunk in _chunks(rows, CHUNK):
         records.add(
             chunk,
@@ -976,11 +1096,7 @@ def _load(registry, new):
                 for pk, has_id, *_rest in chunk
             ],
         )
-    n = registry.count()
-    links = _links([row[0] for row in rows])
-    if n >= U_SAMPLE_MIN:
-        training = _training(registry, n)
-    return records, links, n, training
+    return records, _links([row[0] for row in rows])
 
 
 def _training(registry, n: int):
@@ -1174,10 +1290,20 @@ def _merge_many(pairs, *, actor=None, automatic=False) -> list[PersonMerge]:
                 moved[merged_pk]["phones_added"] = added
             kept.updated_at = merged.updated_at = now
             merged.merged_into_id = kept_pk
-        _save_fields(
-            [locked[kept] for kept in dict.fromkeys(kept for kept, _m, _c in pairs)],
-            [*(Person._meta.get_field(name).attname for name in FILLABLE), "phones", "updated_at"],
-        )
+        # The kept records, grouped by the fields they changed: an index is only written for a
+        # column that changes.
+        changed: dict[int, list] = {}
+        for kept_pk, merged_pk, _candidate in pairs:
+            changed.setdefault(kept_pk, [])
+            changed[kept_pk] += moved[merged_pk]["filled"]
+            if moved[merged_pk]["phones_added"]:
+                changed[kept_pk].append("phones")
+        groups: dict[tuple, list] = {}
+        for kept_pk, fields in changed.items():
+            key = (*sorted(set(fields)), "updated_at")
+            groups.setdefault(key, []).append(locked[kept_pk])
+        for fields, people in groups.items():
+            _save_fields(people, list(fields))
         _save_fields(
             [locked[merged] for _kept, merged, _candidate in pairs], ["merged_into", "updated_at"]
         )
