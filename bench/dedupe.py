@@ -582,7 +582,8 @@ def _notes(ours: dict, clerk: dict, merged: dict, result, rss: int, timing, alte
         f"{ours['recall']:.4f}, F1 {ours['f1']:.4f} ({ours['found']:,} pairs merged or queued, "
         f"{ours['true']:,} true; {result.merged:,} merged with precision "
         f"{merged['precision']:.4f}, {result.to_review:,} queued; {result.compared:,} pairs "
-        f"compared); peak RSS {_mib(rss)}",
+        f"scored); peak RSS {_mib(rss)}; DuckDB on {dedupe.THREADS} threads, the same "
+        "decisions as on one",
         f"clerk's rule: {alternative.median:.2f} s, precision {clerk['precision']:.4f}, recall "
         f"{clerk['recall']:.4f}, F1 {clerk['f1']:.4f} ({clerk['found']:,} pairs)",
     ]

@@ -159,6 +159,9 @@ class DedupeError(ValueError):
 
 @dataclass
 class DedupeResult:
+    """compared: the pairs scored (sharing a blocking key, and hopeful); merged, to_review: the
+    merges made (merges) and the possible duplicates queued (candidates)."""
+
     compared: int = 0
     merged: int = 0
     to_review: int = 0
