@@ -6,6 +6,7 @@ the way container orchestrators hand out secrets.
 
 import base64
 import binascii
+import datetime as dt
 import os
 import secrets
 import tempfile
@@ -53,6 +54,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_time(name: str, default: str | None) -> dt.time | None:
+    """A local time of day written HH:MM (20:00); empty or "none" for no time at all."""
+    raw = os.environ.get(name, default)
+    if raw is None or raw.strip().lower() in ("", "none", "off"):
+        return None
+    try:
+        return dt.datetime.strptime(raw.strip(), "%H:%M").time()
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a time of day as HH:MM, not {raw!r}") from None
+
+
 def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     value = os.environ.get(name, default)
     if value not in choices:
@@ -90,6 +102,14 @@ def env_secret(name: str, *, generate_into: Path | None, generate=None) -> str:
             f"{generate_into} (the generated {name}) is empty; delete it to make a new one"
         )
     return value
+
+
+def env_optional_secret(name: str) -> str:
+    """A secret that may be left out (an SMS gateway token, a mail relay password): read from
+    ``NAME`` or the file named by ``NAME_FILE`` as ``env_secret`` does; "" when neither is set."""
+    if not os.environ.get(name) and not os.environ.get(f"{name}_FILE"):
+        return ""
+    return env_secret(name, generate_into=None)
 
 
 def _write_once(path: Path, value: str) -> None:

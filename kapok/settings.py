@@ -1,5 +1,6 @@
 """Kapok's one settings module, read from the environment (see README: "Environment variables")."""
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -12,8 +13,10 @@ from kapok.environment import (
     env_choice,
     env_int,
     env_list,
+    env_optional_secret,
     env_secret,
     env_str,
+    env_time,
     new_data_key,
 )
 
@@ -81,6 +84,7 @@ INSTALLED_APPS = [
     "kapok.zones",
     "kapok.visits",
     "kapok.needs",
+    "kapok.notifications",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +173,19 @@ MEDIA_URL = "media/"
 KAPOK_ROSTER_FILE_RETENTION_DAYS = env_int("KAPOK_ROSTER_FILE_RETENTION_DAYS", 30, minimum=1)
 # The largest photo accepted from a phone (kapok.web.photos); it is re-encoded smaller anyway.
 KAPOK_UPLOAD_MAX_BYTES = env_int("KAPOK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+
+# Deadlines of needs (kapok.needs.deadlines), in local time. A normal need is cleared by the end
+# of the day it was reported (23:59); one reported after the cut-off by the next morning.
+KAPOK_NEED_CUTOFF = env_time("KAPOK_NEED_CUTOFF", "20:00")
+KAPOK_NEED_NEXT_MORNING = env_time("KAPOK_NEED_NEXT_MORNING", "10:00") or dt.time(10, 0)
+KAPOK_NEED_URGENT_HOURS = env_int("KAPOK_NEED_URGENT_HOURS", 4, minimum=1)
+# An emergency is accepted within minutes (and its duty people alerted at once).
+KAPOK_NEED_EMERGENCY_ACCEPT_MINUTES = env_int("KAPOK_NEED_EMERGENCY_ACCEPT_MINUTES", 15, minimum=1)
+# After a breach is escalated, the level above has this long before the next breach escalates
+# it again (emergencies: the accept minutes).
+KAPOK_NEED_ESCALATION_HOURS = env_int("KAPOK_NEED_ESCALATION_HOURS", 2, minimum=1)
+# The address staff open Kapok at (https://kapok.example.gov.cn): links in notifications.
+KAPOK_PUBLIC_URL = (env_str("KAPOK_PUBLIC_URL") or "").rstrip("/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -186,10 +203,31 @@ TASKS = {
     }
 }
 
-EMAIL_BACKEND = env_str("KAPOK_EMAIL_BACKEND") or "django.core.mail.backends.smtp.EmailBackend"
+# E-mail (notifications among others) goes through the intranet mail relay; without one outside
+# production, messages are written to the console instead.
+EMAIL_BACKEND = env_str("KAPOK_EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION or env_str("KAPOK_EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend"
+)
 EMAIL_HOST = env_str("KAPOK_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("KAPOK_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("KAPOK_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_optional_secret("KAPOK_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("KAPOK_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10  # seconds
 DEFAULT_FROM_EMAIL = env_str("KAPOK_EMAIL_FROM", "kapok@localhost")
+
+# Notifications (kapok.notifications): a message is tried this many times, with growing pauses,
+# before it is given up (and can be retried from the outbox page).
+KAPOK_NOTIFY_MAX_ATTEMPTS = env_int("KAPOK_NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
+# Texts go through an HTTP gateway: POSTed as the JSON template with {phone} and {text} filled
+# in, with "Authorization: Bearer <token>" when a token is set; any 2xx answer means sent.
+KAPOK_SMS_GATEWAY_URL = env_str("KAPOK_SMS_GATEWAY_URL", "")
+KAPOK_SMS_GATEWAY_TOKEN = env_optional_secret("KAPOK_SMS_GATEWAY_TOKEN")
+KAPOK_SMS_TEMPLATE = env_str("KAPOK_SMS_TEMPLATE", '{"phone": "{phone}", "text": "{text}"}')
+# The worker's periodic run (kapok.site.periodic: due notifications, …), every this many seconds.
+KAPOK_PERIODIC_SECONDS = env_int("KAPOK_PERIODIC_SECONDS", 60, minimum=5)
 
 LOGGING = {
     "version": 1,

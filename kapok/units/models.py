@@ -3,10 +3,33 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kapok.regions.models import Region
+
 
 class UnitQuerySet(models.QuerySet):
     def active(self) -> "UnitQuerySet":
         return self.filter(is_active=True)
+
+    def administrative_for(self, code: str, level: int) -> "Unit | None":
+        """The active administrative unit (community committee, street office, district or city
+        bureau) of the region at ``level`` that contains ``code``; None if there is none."""
+        if not code or level not in Unit.ADMINISTRATIVE_KIND_BY_LEVEL or level_of(code) < level:
+            return None  # a code above that level is not inside one region of it
+        ancestor = code[: Region.PREFIX_LENGTH[level]].ljust(len(code), "0")
+        return (
+            self.active()
+            .filter(region_id=ancestor, kind=Unit.ADMINISTRATIVE_KIND_BY_LEVEL[level])
+            .order_by("pk")
+            .first()
+        )
+
+
+def level_of(code: str) -> int:
+    """The level of a 12-digit division code, from its trailing zeros."""
+    for level in (5, 4, 3, 2):
+        if code[Region.PREFIX_LENGTH[level - 1] : Region.PREFIX_LENGTH[level]].strip("0"):
+            return level
+    return 1
 
 
 class Unit(models.Model):

@@ -32,6 +32,7 @@ from kapok.audit.actions import log_action
 from kapok.audit.masking import mask_phone
 from kapok.needs.actions import report_need
 from kapok.needs.kinds import NeedKind, Urgency
+from kapok.regions.models import Region
 from kapok.units.models import Unit
 from kapok.visits.models import CallTask, Channel, Team, Visit, VisitPhoto
 from kapok.zones.models import local_day_bounds
@@ -131,13 +132,7 @@ def phone_to_try(task: CallTask) -> str | None:
 
 
 def community_unit(region_code: str) -> Unit | None:
-    if not region_code:
-        return None
-    return (
-        Unit.objects.filter(region_id=region_code, kind=Unit.Kind.COMMUNITY_COMMITTEE)
-        .order_by("pk")
-        .first()
-    )
+    return Unit.objects.administrative_for(region_code, Region.Level.COMMUNITY)
 
 
 def _check_may_record(task: CallTask, actor) -> None:
