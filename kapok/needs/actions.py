@@ -251,11 +251,6 @@ def dispatch_need(need: Need, *, actor, version: int, unit) -> Need:
             raise NeedError(_("Choose an active unit to dispatch the need to."), code="unit")
         if not scope_of(actor).covers(unit.region_id):
             raise NeedError(_("You can only dispatch to units in your area."), code="unit")
-        if unit.pk == current.unit_id and current.status == Need.Status.RETURNED:
-            raise NeedError(
-                _("%(unit)s returned this need: dispatch it to another unit.") % {"unit": unit},
-                code="unit",
-            )
         return _Change(
             {"unit": unit, "dispatched_at": now, "reason": ""},
             {"to": unit.name, "unit": unit.pk},
