@@ -28,7 +28,10 @@ from django_tasks_db.models import DBTaskResult
 logger = logging.getLogger(__name__)
 
 # Functions without arguments returning something JSON can hold, run every few seconds.
-PERIODIC_JOBS = ("kapok.notifications.delivery.deliver_due",)
+PERIODIC_JOBS = (
+    "kapok.needs.escalation.sweep_overdue",  # overdue needs escalate one level up
+    "kapok.notifications.delivery.deliver_due",  # then what they (and others) queued is sent
+)
 
 KEEP_RUNS = dt.timedelta(hours=1)
 STALE_RUN = dt.timedelta(minutes=15)  # a run "running" longer was left by a worker that died
