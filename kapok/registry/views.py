@@ -20,7 +20,7 @@ from kapok.access.policy import get_scoped_or_404, scope_of, scoped
 from kapok.accounts.roles import Capability
 from kapok.audit.actions import log_action
 from kapok.audit.masking import mask_phone, mask_value
-from kapok.needs.models import Need
+from kapok.needs.models import OPEN_STATUSES, Need
 from kapok.regions.models import Region, prefix_range
 from kapok.registry import actions
 from kapok.registry.columns import ColumnError, recognise
@@ -47,7 +47,6 @@ from kapok.registry.statistics import (
 )
 from kapok.registry.tasks import run_roster_import, stored_file
 from kapok.visits.models import Visit
-from kapok.visits.person_panel import OPEN_NEED_STATUSES
 from kapok.zones.models import RiskArea, people_in_zones
 
 PREVIEW_ROWS = 5
@@ -129,7 +128,7 @@ def person_detail(request, pk, revealed=None):
         .order_by("-made_at", "-id")[:PERSON_VISITS]
     )
     open_needs = scoped(
-        Need.objects.filter(person=person, status__in=OPEN_NEED_STATUSES), request.user
+        Need.objects.filter(person=person, status__in=OPEN_STATUSES), request.user
     ).order_by("-created_at")
     return render(
         request,

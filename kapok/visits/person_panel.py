@@ -14,20 +14,12 @@ from django.db.models import Q
 
 from kapok.access.policy import scoped
 from kapok.audit.masking import mask_phone
-from kapok.needs.models import Need
+from kapok.needs.models import OPEN_STATUSES, Need
 from kapok.registry.models import HouseholdMember, Membership
 from kapok.visits.models import Visit
 from kapok.zones.models import RiskArea
 
 LAST_VISITS = 5
-# Needs not yet dealt with (a resolved need waits only for its verification).
-OPEN_NEED_STATUSES = (
-    Need.Status.REPORTED,
-    Need.Status.DISPATCHED,
-    Need.Status.ACCEPTED,
-    Need.Status.RETURNED,
-    Need.Status.REOPENED,
-)
 ZONE_SEVERITY = [RiskArea.Level.LOCKDOWN, RiskArea.Level.CONTROL, RiskArea.Level.PREVENTION]
 
 
@@ -112,7 +104,7 @@ def person_panel(
         .order_by("-made_at", "-id")[:LAST_VISITS]
     )
     needs = scoped(
-        Need.objects.filter(person=person, status__in=OPEN_NEED_STATUSES), user
+        Need.objects.filter(person=person, status__in=OPEN_STATUSES), user
     ).order_by("-created_at")
     return {
         "person": person,
