@@ -12,5 +12,6 @@ urlpatterns = [
     path("visits/", include("kapok.visits.urls")),
     path("api/v1/", include("kapok.api.urls")),
     path("system/", include("kapok.site.urls")),
+    path("notifications/", include("kapok.notifications.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

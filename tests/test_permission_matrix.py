@@ -211,6 +211,33 @@ def _home_task(p):
     return {"pk": task.pk}
 
 
+# Notifications (kapok.notifications.views): system administrators for any unit of their region,
+# a unit's own need supervisors for their unit (tests/test_notification_pages.py has the
+# district's own staff on the district's settings).
+def _duty_person(p):
+    from kapok.notifications.models import DutyPerson
+
+    person = DutyPerson.objects.create(unit=p.community_unit, name="值班员", phone="13812345678")
+    return {"pk": person.pk}
+
+
+def _failed_notification(p):
+    from kapok.notifications.models import Notification
+
+    notification = Notification.objects.create(
+        kind="SMS",
+        unit=p.community_unit,
+        recipient_encrypted="",
+        recipient_masked="138****5678",
+        body="测试",
+        event="notifications.test",
+        key="matrix",
+        status="FAILED",
+        next_attempt_at=timezone.now(),
+    )
+    return {"pk": notification.pk}
+
+
 MATRIX = {
     "web:home": Spec(ok=set(PERSONAS) - {"anonymous"}),
     "web:healthz": Spec(ok=set(PERSONAS), public=True),
@@ -310,6 +337,51 @@ MATRIX = {
     "site:task_list": Spec(ok={"sysadmin"}),
     "site:task_detail": Spec(ok={"sysadmin"}, kwargs=_failed_task),
     "site:task_retry": Spec(ok={"sysadmin"}, method="post", kwargs=_failed_task),
+    "notifications:outbox": Spec(
+        ok={
+            "city",
+            "district",
+            "street",
+            "outsider",
+            "sysadmin",
+            "district_sysadmin",
+            "outsider_sysadmin",
+        }
+    ),
+    "notifications:unit_settings": Spec(
+        ok={"sysadmin", "district_sysadmin"},
+        hidden={"outsider", "outsider_sysadmin"},
+        kwargs=lambda p: {"pk": p.community_unit.pk},
+    ),
+    "notifications:person_new": Spec(
+        ok={"sysadmin", "district_sysadmin"},
+        hidden={"outsider", "outsider_sysadmin"},
+        kwargs=lambda p: {"pk": p.community_unit.pk},
+    ),
+    "notifications:send_test": Spec(
+        ok={"sysadmin", "district_sysadmin"},
+        hidden={"outsider", "outsider_sysadmin"},
+        method="post",
+        kwargs=lambda p: {"pk": p.community_unit.pk},
+    ),
+    "notifications:person_edit": Spec(
+        ok={"sysadmin", "district_sysadmin"},
+        hidden={"outsider", "outsider_sysadmin"},
+        kwargs=_duty_person,
+    ),
+    "notifications:person_active": Spec(
+        ok={"sysadmin", "district_sysadmin"},
+        hidden={"outsider", "outsider_sysadmin"},
+        method="post",
+        kwargs=_duty_person,
+        data=lambda p: {"active": "0"},
+    ),
+    "notifications:retry": Spec(
+        ok={"sysadmin", "district_sysadmin"},
+        hidden={"outsider", "outsider_sysadmin"},
+        method="post",
+        kwargs=_failed_notification,
+    ),
     # Robot calls: vendors and batches serve the whole city (city-level team leaders); the
     # review queue and alerts are of people, through the region policy. The webhook is public
     # to the login machinery and answers 401 to anything not signed by a vendor.

@@ -13,6 +13,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kapok.audit.masking import mask_phone
+
 
 class ChannelKind(models.TextChoices):
     WECOM = "WECOM", _("WeCom group robot")
@@ -83,6 +85,16 @@ class DutyPerson(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone) if self.phone else ""
+
+    @property
+    def masked_email(self) -> str:
+        from kapok.notifications.recipients import mask_email
+
+        return mask_email(self.email) if self.email else ""
 
 
 class NotificationQuerySet(models.QuerySet):

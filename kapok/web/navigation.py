@@ -14,7 +14,7 @@ from kapok.accounts.roles import Capability as C
 class Link:
     title: Promise
     url_name: str
-    capability: C | None = None
+    capability: C | tuple[C, ...] | None = None  # a tuple: any one of them
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ NAVIGATION = (
     Link(_("Accounts"), "accounts:user_list", C.ACCOUNTS_MANAGE),
     Link(_("Security policy"), "accounts:security_policy", C.SECURITY_MANAGE),
     Link(_("Background tasks"), "site:task_list", C.TASKS_MANAGE),
+    Link(_("Notifications"), "notifications:outbox", (C.UNITS_MANAGE, C.NEED_SUPERVISE)),
     Link(_("Audit log"), "audit:log_list", C.AUDIT_READ),
 )
 
@@ -120,11 +121,19 @@ def _open_to(user, url_name: str) -> bool:
     return getattr(match.func, "region_safe", False) or getattr(view_class, "region_safe", False)
 
 
+def _granted(user, capability) -> bool:
+    if capability is None:
+        return True
+    if isinstance(capability, tuple):
+        return any(user.can(one) for one in capability)
+    return user.can(capability)
+
+
 def navigation_for(user) -> list[Link]:
     return [
         link
         for link in NAVIGATION
-        if (link.capability is None or user.can(link.capability)) and _open_to(user, link.url_name)
+        if _granted(user, link.capability) and _open_to(user, link.url_name)
     ]
 
 
