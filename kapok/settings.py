@@ -19,6 +19,7 @@ from kapok.environment import (
     env_time,
     new_data_key,
 )
+from kapok.media_storage import media_storage
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -187,7 +188,8 @@ KAPOK_NEED_ESCALATION_HOURS = env_int("KAPOK_NEED_ESCALATION_HOURS", 2, minimum=
 # The address staff open Kapok at (https://kapok.example.gov.cn): links in notifications.
 KAPOK_PUBLIC_URL = (env_str("KAPOK_PUBLIC_URL") or "").rstrip("/")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded photos: the local disk, or an S3-compatible store (kapok.media_storage).
+    "default": media_storage(),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
