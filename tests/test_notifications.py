@@ -463,3 +463,47 @@ def test_old_successful_periodic_runs_are_pruned_and_failed_ones_kept():
             "status", flat=True
         )
     ) == ["FAILED", "SUCCESSFUL"]
+
+
+# Robot-call emergencies (kapok.visits.robot.alerts) go out on the team's unit's channels.
+
+
+def test_an_emergency_heard_on_a_robot_call_is_sent_to_the_callback_teams_unit(
+    personas, service, django_capture_on_commit_callbacks, immediate_tasks
+):
+    from kapok.visits.models import CallTask, Team
+    from kapok.visits.robot.alerts import call_back
+    from tests.factories import PersonFactory
+
+    unit = personas.district_unit
+    save_channels(
+        actor=personas.sysadmin,
+        unit=unit,
+        wecom_enabled=True,
+        sms_enabled=False,
+        email_enabled=False,
+        webhook=service.url(f"/wecom?key={ROBOT_KEY}"),
+    )
+    team = Team.objects.create(name="白云一队", unit=unit)
+    person = PersonFactory(name="张小明")
+    task = CallTask.objects.create(
+        day=timezone.localdate(), person=person, region_code=person.residence_region_id
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        callback, made = call_back(
+            task, needs=["MEDICAL"], transcript=f"老伴摔倒了起不来，打 {PHONE}"
+        )
+    assert made
+    row = Notification.objects.get()
+    assert (row.unit, row.event, row.status) == (unit, "visits.robot.emergency", "SENT")
+    assert (row.object_type, row.object_id) == ("visits.robotalert", str(callback.robot_alert.pk))
+    content = service.to("/wecom")[0].payload["text"]["content"]
+    assert "张*明" in content
+    assert "张小明" not in content
+    assert PHONE not in content
+    assert team.name in content
+    # The same emergency again makes no second call-back and no second message.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_back(task, needs=["MEDICAL"], transcript="老伴摔倒了起不来")
+    assert Notification.objects.count() == 1
+    assert len(service.to("/wecom")) == 1

@@ -9,22 +9,26 @@ alone …, as kapok.needs.transcripts reads them) makes, in the same transaction
   per robot task (a constraint backs this), so a replayed or reviewed result adds none;
 - a RobotAlert to that team's leader, shown at once on the leader's pages (robot pages, the
   alerts list) to every team leader whose area covers the person, and written to the audit log.
-  The alert is also an outbox row: ``delivered_at`` is empty until a sender delivers it through
-  WeCom or SMS (the needs issue brings those).
+  It also goes out on the channels of the team's unit (kapok.notifications: its WeCom group
+  robot, texts and e-mails to its people on duty and its leaders in charge), through the outbox
+  written in the same transaction.
 """
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kapok.access.policy import scope_filter, scope_of
 from kapok.accounts.roles import Capability
 from kapok.audit.actions import log_action
 from kapok.audit.masking import mask_text
+from kapok.notifications.actions import notify
+from kapok.notifications.models import DutyPerson
 from kapok.visits.models import CallTask, RobotAlert, RobotResult, Team
 
 CALLBACK_RETRY_MINUTES = 5  # an unanswered call-back is tried again this soon
@@ -111,7 +115,39 @@ def call_back(
             "needs": list(needs),
         },
     )
+    _tell_unit(alert, team)
     return callback, True
+
+
+def _tell_unit(alert: RobotAlert, team: Team | None) -> None:
+    """The alert on the channels of the team's unit (name masked, words masked)."""
+    if team is None:
+        return
+    from kapok.needs.kinds import NeedKind
+    from kapok.needs.notices import mask_name
+
+    with translation.override(settings.LANGUAGE_CODE):
+        kinds = "、".join(
+            str(NeedKind(need).label) if need in NeedKind.values else need for need in alert.needs
+        )
+        subject = _("Emergency heard on a robot call: call back now")
+        body = _(
+            "%(person)s: %(needs)s. Heard: %(words)s. A call-back waits for team %(team)s."
+        ) % {
+            "person": mask_name(alert.person.name),
+            "needs": kinds or "—",
+            "words": alert.excerpt or "—",
+            "team": team.name,
+        }
+    notify(
+        units=[team.unit],
+        event="visits.robot.emergency",
+        subject=subject,
+        body=body,
+        key=f"visits.robot_alert:{alert.pk}",
+        obj=alert,
+        duties={DutyPerson.Duty.DUTY, DutyPerson.Duty.LEADER},
+    )
 
 
 def open_alerts(user):
