@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # the API (/api/v1/): its Swagger UI assets are served from the package
     # Kapok: one app per domain concept (names from the glossary in DESIGN.md).
     "kapok.regions",
     "kapok.units",
@@ -86,6 +87,7 @@ INSTALLED_APPS = [
     "kapok.visits",
     "kapok.needs",
     "kapok.notifications",
+    "kapok.api",
 ]
 
 MIDDLEWARE = [

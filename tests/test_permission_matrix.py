@@ -410,6 +410,24 @@ MATRIX = {
     "visits:robot_alerts": Spec(ok={"city"}),
     "visits:robot_alert_ack": Spec(ok={"city"}, method="post", kwargs=_robot_alert),
     "api:robot_results": Spec(ok=set(PERSONAS), public=True, method="post", ok_status=401),
+    # The needs API (kapok.api.v1) takes a bearer token, never a session: a logged-in persona
+    # is refused with a 401 like anyone (tests/test_needs_api.py has the tokens and regions).
+    # The schema and the docs show no records.
+    "api:needs-api:need_list": Spec(ok=set(PERSONAS), public=True, ok_status=401),
+    "api:needs-api:need_create": Spec(ok=set(PERSONAS), public=True, method="post", ok_status=401),
+    "api:needs-api:need_detail": Spec(
+        ok=set(PERSONAS), public=True, ok_status=401, kwargs=lambda p: {"need_id": 1}
+    ),
+    "api:needs-api:need_transition": Spec(
+        ok=set(PERSONAS),
+        public=True,
+        method="post",
+        ok_status=401,
+        kwargs=lambda p: {"need_id": 1},
+    ),
+    "api:needs-api:openapi-json": Spec(ok=set(PERSONAS), public=True),
+    "api:needs-api:openapi-view": Spec(ok=set(PERSONAS), public=True),
+    "api:needs-api:api-root": Spec(ok=set(PERSONAS), public=True, ok_status=404),
     # The visit board: for those who lead teams or watch the figures, each in their region.
     # Teams are kept by team leaders in their region (only the city persona leads teams here;
     # tests/test_visit_plans_pages.py has a district's leader refused another's team); the

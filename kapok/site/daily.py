@@ -29,6 +29,7 @@ DAILY_AT = dt.time(3, 0)  # local time: the quiet hours
 DAILY_JOBS = (
     "kapok.registry.retention.purge_roster_files_daily",
     "kapok.visits.tasks.plan_today",  # the day's call plan, before the callers start
+    "kapok.api.idempotency.purge_idempotency_keys",  # API Idempotency-Keys older than 24 h
 )
 
 
