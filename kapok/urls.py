@@ -10,6 +10,7 @@ urlpatterns = [
     path("people/", include("kapok.registry.urls")),
     path("zones/", include("kapok.zones.urls")),
     path("visits/", include("kapok.visits.urls")),
+    path("needs/", include("kapok.needs.urls")),
     path("api/v1/", include("kapok.api.urls")),
     path("system/", include("kapok.site.urls")),
     path("notifications/", include("kapok.notifications.urls")),

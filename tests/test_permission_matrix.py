@@ -238,6 +238,38 @@ def _failed_notification(p):
     return {"pk": notification.pk}
 
 
+# Needs (kapok.needs.views).
+def _need(p):
+    from kapok.needs.actions import report_need
+
+    return {"pk": report_need(person=_person(p), kind="FOOD", urgency="normal", actor=p.city).pk}
+
+
+def _need_photo(p):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from kapok.needs.models import NeedPhoto
+
+    name = "needs/permission-matrix.jpg"
+    if not default_storage.exists(name):  # one tiny JPEG, kept between runs
+        default_storage.save(name, ContentFile(_TINY_JPEG))
+    need = _need(p)
+    return {"pk": need["pk"], "photo": NeedPhoto.objects.create(need_id=need["pk"], image=name).pk}
+
+
+_TINY_JPEG = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000ffdb004300080606070605080707070909080a0c140d0c0b0b0c"
+    "1912130f141d1a1f1e1d1a1c1c20242e2720222c231c1c2837292c30313434341f27393d38323c2e333432ffc0"
+    "000b080001000101011100ffc4001f0000010501010101010100000000000000000102030405060708090a0bff"
+    "c400b5100002010303020403050504040000017d01020300041105122131410613516107227114328191a10823"
+    "42b1c11552d1f02433627282090a161718191a25262728292a3435363738393a434445464748494a5354555657"
+    "58595a636465666768696a737475767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aa"
+    "b2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8"
+    "f9faffda0008010100003f00fbd3ffd9"
+)
+
+
 MATRIX = {
     "web:home": Spec(ok=set(PERSONAS) - {"anonymous"}),
     "web:healthz": Spec(ok=set(PERSONAS), public=True),
@@ -437,6 +469,11 @@ MATRIX = {
     "visits:board_not_reached": Spec(ok={"city", "district", "street", "outsider"}),
     "visits:board_not_reached_export": Spec(ok={"city", "district", "street", "outsider"}),
     "visits:tasks_without_team": Spec(ok={"city"}),
+    # Same-day clearance (kapok.needs.city_views): DATAEYE_VIEW or NEED_SUPERVISE, each for
+    # the area they answer for.
+    "needs:clearance": Spec(ok={"city", "district", "street", "outsider"}),
+    "needs:clearance_numbers": Spec(ok={"city", "district", "street", "outsider"}),
+    "needs:clearance_export": Spec(ok={"city", "district", "street", "outsider"}),
     "visits:team_list": Spec(ok={"city"}),
     "visits:team_create": Spec(ok={"city"}),
     "visits:team_detail": Spec(ok={"city"}, kwargs=_team),
@@ -461,6 +498,24 @@ MATRIX = {
     "visits:home_list": Spec(ok={"community"}),
     "visits:home_task": Spec(ok={"community"}, kwargs=_home_task),
     "visits:home_person_new": Spec(ok={"community"}, kwargs=lambda p: {"pk": _person(p).pk}),
+    # Needs (kapok.needs.views): the queue for staff who report, handle or supervise needs; a
+    # need's page and photos for those who see it (another district's: 404); accepting takes
+    # NEED_HANDLE (the city supervises but does not accept).
+    "needs:queue": Spec(ok=STAFF),
+    "needs:bulk_accept": Spec(ok={"district", "street", "community", "outsider"}, method="post"),
+    "needs:detail": Spec(
+        ok={"city", "district", "street", "community"}, hidden={"outsider"}, kwargs=_need
+    ),
+    "needs:photo": Spec(
+        ok={"city", "district", "street", "community"}, hidden={"outsider"}, kwargs=_need_photo
+    ),
+    "needs:act": Spec(
+        ok={"district", "street", "community"},
+        hidden={"outsider"},
+        method="post",
+        kwargs=lambda p: {"pk": _need(p)["pk"], "action": "accept"},
+        data=lambda p: {"version": 1},
+    ),
 }
 
 

@@ -27,11 +27,13 @@ class Card:
 
 NAVIGATION = (
     Link(_("Home"), "web:home"),
+    Link(_("Needs"), "needs:queue", (C.NEED_HANDLE, C.NEED_SUPERVISE)),
     Link(_("People"), "registry:person_list", C.PERSON_VIEW),
     Link(_("Figures"), "registry:figures", C.PERSON_VIEW),
     Link(_("Risk zones"), "zones:zone_list", C.PERSON_VIEW),
     # Open to TEAM_LEAD or DATAEYE_VIEW; every role that leads teams also watches the figures.
     Link(_("Visit board"), "visits:board", C.DATAEYE_VIEW),
+    Link(_("Same-day clearance"), "needs:clearance", (C.DATAEYE_VIEW, C.NEED_SUPERVISE)),
     Link(_("Imports"), "registry:import_list", C.ROSTER_IMPORT),
     Link(_("Possible duplicates"), "registry:duplicate_list", C.PERSON_EDIT),
     Link(_("Units"), "units:unit_list", C.UNITS_VIEW),
@@ -67,7 +69,12 @@ CARDS = (
         C.VISIT_HOME,
         "visits:home_list",
     ),
-    Card(_("Needs to handle"), _("New, accepted, due soon and overdue."), C.NEED_HANDLE),
+    Card(
+        _("Needs to handle"),
+        _("New, accepted, due soon and overdue."),
+        C.NEED_HANDLE,
+        "needs:queue",
+    ),
     Card(
         _("Needs under supervision"),
         _("Overdue and escalated needs below you; the same-day clearance rate."),
