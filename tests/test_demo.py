@@ -91,3 +91,33 @@ def test_the_demo_shows_a_day_of_phone_visits_in_progress_and_adds_nothing_when_
         "荔湾区电访队",
         "机器人外呼（模拟）",
     }
+
+
+def test_the_demo_shows_needs_in_every_state_some_overdue_escalated_and_cross_district():
+    from django.utils import timezone
+
+    from kapok.needs.clearance import clearance
+    from kapok.needs.models import Need, NeedPhoto
+
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    by_state = {status: Need.objects.filter(status=status).count() for status in Need.Status}
+    assert all(by_state.values()), by_state
+    now = timezone.now()
+    assert Need.objects.overdue(now).exists()
+    assert Need.objects.filter(escalation_level__gt=0, escalated_to__isnull=False).exists()
+    # Registered in 荔湾区, living in 白云区: helped where they live, 荔湾区 told.
+    cross = Need.objects.filter(
+        hukou_region_code__startswith="440103", region_code__startswith="440111"
+    ).first()
+    assert cross is not None
+    assert cross.shared_with.filter(name="荔湾区民政局").exists()
+    assert Need.objects.filter(urgency="emergency", escalation_level__gt=0).exists()
+    assert Need.objects.filter(shared_with__kind=Unit.Kind.MINOR_PROTECTION_CENTRE).exists()
+    assert NeedPhoto.objects.exists()
+    districts = {row.label for row in clearance(timezone.localdate()).by_district}
+    assert districts >= {"白云区", "荔湾区"}
+    assert "needs: " in out.getvalue()
+    needs = Need.objects.count()
+    call_command("demo", stdout=io.StringIO())
+    assert Need.objects.count() == needs

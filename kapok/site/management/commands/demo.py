@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from kapok.accounts.roles import Role
 from kapok.site.demo import DEMO_PASSWORD, load_demo, load_demo_registry, load_demo_visits
+from kapok.site.demo_needs import load_demo_needs
 
 
 class Command(BaseCommand):
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         accounts = load_demo()
         registry = load_demo_registry()
         visits = load_demo_visits()
+        needs = load_demo_needs()
         self.stdout.write(self.style.SUCCESS(f"\nKapok demo: {url}\n"))
         self.stdout.write(
             f"registry: {registry['rosters']} rosters imported, "
@@ -26,6 +28,8 @@ class Command(BaseCommand):
             f"{visits['answered_by_callers']} answered by the demo callers just now, "
             f"robot: {robot or 'nothing new'}\n"
         )
+        states = ", ".join(f"{count} {state.lower()}" for state, count in needs["by_state"].items())
+        self.stdout.write(f"needs: {states}; {needs['escalated']} escalated just now\n")
         self.stdout.write(f"{'account':<12} {'password':<18} role")
         for account in accounts:
             label = Role(account.role).label
