@@ -12,6 +12,7 @@ urlpatterns = [
     path("visits/", include("kapok.visits.urls")),
     path("needs/", include("kapok.needs.urls")),
     path("api/v1/", include("kapok.api.urls")),
+    path("integrations/", include("kapok.api.pages_urls")),
     path("system/", include("kapok.site.urls")),
     path("notifications/", include("kapok.notifications.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

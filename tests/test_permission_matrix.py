@@ -166,6 +166,14 @@ def _robot_alert(p):
     return {"pk": alert.pk}
 
 
+# API integrations (kapok.api.views).
+def _integration(p):
+    from kapok.api.integrations import create_integration
+
+    integration, _token = create_integration(actor=None, name="12345", user=p.community)
+    return {"pk": integration.pk}
+
+
 # The visit board, teams and call plans (kapok.visits.views_board).
 def _team(p):
     from kapok.visits.models import Team
@@ -460,6 +468,15 @@ MATRIX = {
     "api:needs-api:openapi-json": Spec(ok=set(PERSONAS), public=True),
     "api:needs-api:openapi-view": Spec(ok=set(PERSONAS), public=True),
     "api:needs-api:api-root": Spec(ok=set(PERSONAS), public=True, ok_status=404),
+    # API integrations: system administrators, each for their region's accounts.
+    "integrations:list": Spec(ok={"sysadmin", "district_sysadmin", "outsider_sysadmin"}),
+    "integrations:create": Spec(ok={"sysadmin", "district_sysadmin", "outsider_sysadmin"}),
+    "integrations:revoke": Spec(
+        ok={"sysadmin", "district_sysadmin"},
+        hidden={"outsider_sysadmin"},
+        method="post",
+        kwargs=_integration,
+    ),
     # The visit board: for those who lead teams or watch the figures, each in their region.
     # Teams are kept by team leaders in their region (only the city persona leads teams here;
     # tests/test_visit_plans_pages.py has a district's leader refused another's team); the

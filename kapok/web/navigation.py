@@ -38,6 +38,7 @@ NAVIGATION = (
     Link(_("Possible duplicates"), "registry:duplicate_list", C.PERSON_EDIT),
     Link(_("Units"), "units:unit_list", C.UNITS_VIEW),
     Link(_("Accounts"), "accounts:user_list", C.ACCOUNTS_MANAGE),
+    Link(_("API integrations"), "integrations:list", C.ACCOUNTS_MANAGE),
     Link(_("Security policy"), "accounts:security_policy", C.SECURITY_MANAGE),
     Link(_("Background tasks"), "site:task_list", C.TASKS_MANAGE),
     Link(_("Notifications"), "notifications:outbox", (C.UNITS_MANAGE, C.NEED_SUPERVISE)),
