@@ -550,3 +550,31 @@ def test_the_openapi_schema_and_the_docs_are_served_without_a_cdn(client, person
     assert "cdn" not in html.lower()
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert reverse("api:needs-api:need_list") == LIST
+
+
+def test_the_loser_of_two_identical_requests_at_once_replays_the_winners_answer(
+    api, personas, monkeypatch
+):
+    """The unique constraint decides: a claim that fails because the same key committed in
+    between is answered with the stored answer, and the action is not run again."""
+    body = {"person_id": a_person().pk, "kind": "FOOD"}
+    caller = api("district")
+    first = caller.post(LIST, body, headers={"Idempotency-Key": "race"})
+    real_filter = IdempotencyKey.objects.filter
+    looked = []
+
+    def first_look_misses(*args, **kwargs):
+        found = real_filter(*args, **kwargs)
+        if not looked:  # the look before the claim: the winner had not committed yet
+            looked.append(True)
+            return found.none()
+        return found
+
+    monkeypatch.setattr(IdempotencyKey.objects, "filter", first_look_misses)
+    again = caller.post(LIST, body, headers={"Idempotency-Key": "race"})
+
+    assert looked
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert again[REPLAY_HEADER] == "true"
+    assert Need.objects.count() == 1

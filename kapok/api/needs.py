@@ -141,7 +141,7 @@ def _answer(act) -> JsonResponse:
 
 @router.post(
     "/needs",
-    response={201: NeedOut, 403: Error, 404: Error, 409: Error, 422: Error},
+    response={201: NeedOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
     url_name="need_create",
     summary="Report a need",
 )
@@ -191,7 +191,12 @@ class NeedFilters(Schema):
     offset: int = Field(0, ge=0, le=OFFSET_MAX)
 
 
-@router.get("/needs", response={200: NeedPage}, url_name="need_list", summary="List needs")
+@router.get(
+    "/needs",
+    response={200: NeedPage, 401: Error, 422: Error},
+    url_name="need_list",
+    summary="List needs",
+)
 @region_safe
 def list_needs(request, filters: Query[NeedFilters]):
     """The needs this integration's account sees (its region, and what is shared with its
@@ -237,7 +242,7 @@ NeedId = Path(..., ge=1, le=MAX_ID, description="the need's id")
 
 @router.get(
     "/needs/{need_id}",
-    response={200: NeedDetailOut, 404: Error},
+    response={200: NeedDetailOut, 401: Error, 404: Error, 422: Error},
     url_name="need_detail",
     summary="Read a need",
 )
@@ -250,7 +255,7 @@ def get_need(request, need_id: int = NeedId):
 
 @router.post(
     "/needs/{need_id}/transitions",
-    response={200: NeedDetailOut, 403: Error, 404: Error, 409: ConflictOut, 422: Error},
+    response={200: NeedDetailOut, 401: Error, 403: Error, 404: Error, 409: ConflictOut, 422: Error},
     url_name="need_transition",
     summary="Move a need through its lifecycle",
 )
