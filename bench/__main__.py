@@ -17,7 +17,16 @@ from pathlib import Path
 from bench.database import DEFAULT_POSTGRES_URL, throwaway_database
 
 PROJECT = Path(__file__).resolve().parent.parent
-SECTIONS = ("regions", "scoping", "export", "writes", "imports", "dedupe", "extract")
+SECTIONS = (
+    "regions",
+    "scoping",
+    "export",
+    "writes",
+    "imports",
+    "dedupe",
+    "extract",
+    "needs",
+)
 
 
 def _arguments(argv):
@@ -140,7 +149,7 @@ def main(argv=None) -> int:
         django.setup()
         from django.db import connection
 
-        from bench import audit, dedupe, extraction, imports, regions, scoping
+        from bench import audit, dedupe, extraction, imports, needs, regions, scoping
         from bench.database import build_world
         from bench.measure import max_rss
 
@@ -164,6 +173,7 @@ def main(argv=None) -> int:
             ),
             "dedupe": lambda: dedupe.run(rng=random.Random(args.seed), quick=args.quick),  # noqa: S311
             "extract": lambda: extraction.run(repeat=repeat, quick=args.quick),
+            "needs": lambda: needs.run(rng, quick=args.quick),
         }
         for title, section in sections.items():
             if args.only and title not in args.only:

@@ -6,6 +6,7 @@ import itertools
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from kapok.access.policy import scoped
 from kapok.accounts.roles import Role
 from kapok.audit.models import LogEntry
 from kapok.needs.actions import (
@@ -282,3 +283,15 @@ def test_bulk_accept_accepts_each_and_says_which_failed(people):
     assert [bool(outcome.error) for outcome in outcomes] == [False, True, False]
     assert outcomes[1].need.status == S.ACCEPTED
     assert set(Need.objects.values_list("status", flat=True)) == {S.ACCEPTED}
+
+
+def test_a_unit_a_need_is_dispatched_to_outside_the_needs_area_sees_it(people):
+    need = need_in(people, S.RETURNED)
+    need = dispatch_need(
+        need, actor=people.street, version=need.version, unit=people.other_community
+    )
+    neighbour = UserFactory(
+        username="chalong2", unit=people.other_community, roles=[Role.COMMUNITY_WORKER]
+    )
+    assert scoped(Need.objects.all(), neighbour).filter(pk=need.pk).exists()
+    assert allowed_actions(neighbour, need) == [Action.ACCEPT, Action.RETURN]

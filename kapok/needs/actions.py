@@ -102,7 +102,7 @@ def report_need(
     need.created_at = now
     shared = list(where.shared_with)
     # The reporting unit verifies the result: it must see the need even outside its region.
-    if reporter_unit is not None and not reporter_unit_covers(reporter_unit, need.region_code):
+    if reporter_unit is not None and not unit_covers(reporter_unit, need.region_code):
         shared.append(reporter_unit)
     if shared:
         need.shared_with.add(*shared)
@@ -135,7 +135,8 @@ def report_need(
     return need
 
 
-def reporter_unit_covers(unit, code: str) -> bool:
+def unit_covers(unit, code: str) -> bool:
+    """Whether ``unit``'s area contains the division code ``code``."""
     if unit.region.level <= 2:  # a city-level unit sees the whole city
         return True
     return code.startswith(unit.region.prefix)
@@ -256,7 +257,12 @@ def dispatch_need(need: Need, *, actor, version: int, unit) -> Need:
             {"to": unit.name, "unit": unit.pk},
         )
 
-    return _apply(need, Action.DISPATCH, actor=actor, version=version, prepare=prepare)
+    dispatched = _apply(need, Action.DISPATCH, actor=actor, version=version, prepare=prepare)
+    # Dispatched to a unit whose area does not contain the need (a neighbouring community, a
+    # specialised unit): it must see what it is asked to handle.
+    if not unit_covers(unit, dispatched.region_code):
+        dispatched.shared_with.add(unit)
+    return dispatched
 
 
 def accept_need(need: Need, *, actor, version: int, now=None) -> Need:
