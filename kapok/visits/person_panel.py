@@ -103,9 +103,9 @@ def person_panel(
         .prefetch_related("needs", "photos")
         .order_by("-made_at", "-id")[:LAST_VISITS]
     )
-    needs = scoped(
-        Need.objects.filter(person=person, status__in=OPEN_STATUSES), user
-    ).order_by("-created_at")
+    needs = scoped(Need.objects.filter(person=person, status__in=OPEN_STATUSES), user).order_by(
+        "-created_at"
+    )
     return {
         "person": person,
         "age": person.age_on(day),
