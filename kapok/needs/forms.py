@@ -19,9 +19,8 @@ from kapok.needs.lifecycle import Action
 from kapok.needs.models import Need
 from kapok.regions.models import Region, prefix_range
 from kapok.units.models import Unit, level_of
-from kapok.web.photos import accepted_types, read_photo
+from kapok.web.photos import MAX_PHOTOS, PhotosField, accepted_types
 
-MAX_PHOTOS = 5
 # Units a need can be dispatched to besides the communities and streets of its area.
 SPECIALISED = (
     Unit.Kind.SOCIAL_WORK_STATION,
@@ -30,37 +29,6 @@ SPECIALISED = (
     Unit.Kind.CHARITY_ASSOCIATION,
     Unit.Kind.ELDERLY_CARE_INSTITUTION,
 )
-
-
-class MultiplePhotoInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class ResultPhotosField(forms.FileField):
-    """Photos of the result, each checked by its content and re-encoded (kapok.web.photos)."""
-
-    widget = MultiplePhotoInput
-
-    def clean(self, data, initial=None):
-        if not data:
-            uploads = []
-        elif isinstance(data, list | tuple):
-            uploads = [upload for upload in data if upload]
-        else:
-            uploads = [data]
-        if len(uploads) > MAX_PHOTOS:
-            raise forms.ValidationError(
-                _("At most %(max)s photos.") % {"max": MAX_PHOTOS}, code="too_many"
-            )
-        photos, errors = [], []
-        for upload in uploads:
-            try:
-                photos.append(read_photo(upload))
-            except forms.ValidationError as error:
-                errors.extend(error.messages)
-        if errors:
-            raise forms.ValidationError(errors)
-        return photos
 
 
 class ActionForm(forms.Form):
@@ -96,7 +64,7 @@ class ResolveForm(ActionForm):
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("what, how much, when")}),
         error_messages={"required": _("Say what was done: the result cannot be empty.")},
     )
-    photos = ResultPhotosField(label=_("Photos of the result"), required=False)
+    photos = PhotosField(label=_("Photos of the result"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

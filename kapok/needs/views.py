@@ -40,13 +40,14 @@ from kapok.needs.actions import (
     allowed_actions,
     refusal,
 )
-from kapok.needs.forms import FORMS, MAX_PHOTOS, QueueFilterForm
+from kapok.needs.forms import FORMS, QueueFilterForm
 from kapok.needs.lifecycle import TRANSITIONS, Action
 from kapok.needs.models import Need, NeedPhoto
 from kapok.needs.notices import mask_name
 from kapok.needs.queues import TAB_KEYS, deadline_of, for_rows, tab_counts, tab_needs, tabs_for
 from kapok.regions.models import Region
 from kapok.visits.person_panel import person_panel
+from kapok.web.photos import MAX_PHOTOS
 
 NEED_CAPABILITIES = (Capability.NEED_REPORT, Capability.NEED_HANDLE, Capability.NEED_SUPERVISE)
 PER_PAGE = 30

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 from kapok.needs.kinds import NeedKind, Urgency
 from kapok.visits.calling import NeedFound
 from kapok.visits.models import Channel, Visit
-from kapok.web.photos import accepted_types, read_photo
+from kapok.web.photos import MAX_PHOTOS, PhotosField, accepted_types
 
 Outcome = Visit.Outcome
 OUTCOMES_BY_PHONE = (
@@ -28,7 +28,6 @@ OUTCOMES_BY_PHONE = (
 # A video call can go unanswered too.
 OUTCOMES_AT_HOME = (Outcome.REACHED, Outcome.NOT_HOME, Outcome.NO_ANSWER, Outcome.REFUSED)
 MAX_NEEDS = 10
-MAX_PHOTOS = 5
 
 
 class GasSafety(models.TextChoices):
@@ -80,38 +79,6 @@ class NeedRowForm(forms.Form):
 NeedRows = forms.formset_factory(
     NeedRowForm, extra=1, max_num=MAX_NEEDS, validate_max=True, absolute_max=MAX_NEEDS
 )
-
-
-class MultiplePhotoInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class PhotosField(forms.FileField):
-    """Several photos, each checked by its content and re-encoded (kapok.web.photos); the
-    cleaned value is the list of JPEG files to store."""
-
-    widget = MultiplePhotoInput
-
-    def clean(self, data, initial=None):
-        if not data:
-            uploads = []
-        elif isinstance(data, list | tuple):
-            uploads = [upload for upload in data if upload]
-        else:
-            uploads = [data]
-        if len(uploads) > MAX_PHOTOS:
-            raise forms.ValidationError(
-                _("At most %(max)s photos a visit.") % {"max": MAX_PHOTOS}, code="too_many"
-            )
-        photos, errors = [], []
-        for upload in uploads:
-            try:
-                photos.append(read_photo(upload))
-            except forms.ValidationError as error:
-                errors.extend(error.messages)
-        if errors:
-            raise forms.ValidationError(errors)
-        return photos
 
 
 class OutcomeForm(forms.Form):

@@ -21,6 +21,7 @@ import io
 import uuid
 import warnings
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -45,6 +46,8 @@ LONG_SIDE = 2048
 # camera stores 50-megapixel photos by default).
 MAX_PIXELS = 60_000_000
 JPEG_QUALITY = 85
+# The most photos one form takes at once (a visit, a need's result).
+MAX_PHOTOS = 5
 # Pillow's format names; HEIF only when a plug-in made Pillow able to read it.
 FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 
@@ -155,3 +158,39 @@ def _srgb(image: Image.Image) -> Image.Image:
         except (OSError, ValueError, ImageCms.PyCMSError):
             pass  # an unreadable profile: the colours stay as they are
     return image.convert("RGB")
+
+
+class MultiplePhotoInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos from a phone, each checked by its content and re-encoded (read_photo); the
+    cleaned value is the list of JPEG files to store. At most ``max_photos`` at once."""
+
+    widget = MultiplePhotoInput
+
+    def __init__(self, *args, max_photos: int = MAX_PHOTOS, **kwargs):
+        self.max_photos = max_photos
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            uploads = []
+        elif isinstance(data, list | tuple):
+            uploads = [upload for upload in data if upload]
+        else:
+            uploads = [data]
+        if len(uploads) > self.max_photos:
+            raise forms.ValidationError(
+                _("At most %(max)s photos.") % {"max": self.max_photos}, code="too_many"
+            )
+        photos, errors = [], []
+        for upload in uploads:
+            try:
+                photos.append(read_photo(upload))
+            except forms.ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise forms.ValidationError(errors)
+        return photos
