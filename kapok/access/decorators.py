@@ -11,17 +11,17 @@ def region_safe(view):
     return view
 
 
-def capability_required(capability):
-    """Refuse (403) users whose roles do not grant ``capability``."""
+def capability_required(*capabilities):
+    """Refuse (403) users whose roles grant none of ``capabilities``."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if not request.user.can(capability):
+            if not any(request.user.can(capability) for capability in capabilities):
                 raise PermissionDenied(_("Your roles do not allow this."))
             return view(request, *args, **kwargs)
 
-        wrapped.capability = capability
+        wrapped.capabilities = capabilities
         return wrapped
 
     return decorator

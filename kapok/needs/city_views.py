@@ -5,19 +5,13 @@ Who: those who watch the figures or supervise needs (DATAEYE_VIEW or NEED_SUPERV
 the area they answer for; the city sees every district.
 """
 
-from functools import wraps
-
-from django import forms
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from kapok.access.decorators import region_safe
+from kapok.access.decorators import capability_required, region_safe
 from kapok.accounts.roles import Capability
 from kapok.audit.actions import log_action
 from kapok.needs.clearance import (
@@ -28,6 +22,7 @@ from kapok.needs.clearance import (
     write_clearance_xlsx,
 )
 from kapok.needs.notices import mask_name
+from kapok.web.days import day_from
 
 CAPABILITIES = (Capability.DATAEYE_VIEW, Capability.NEED_SUPERVISE)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,30 +30,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REFRESH_SECONDS = 30
 
 
-class DayForm(forms.Form):
-    day = forms.DateField(
-        label=gettext_lazy("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-
-def clearance_access(view):
-    """Refuse (403) users who neither watch the figures nor supervise needs."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not any(request.user.can(capability) for capability in CAPABILITIES):
-            raise PermissionDenied(_("Your roles do not allow this."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _day(request):
-    form = DayForm(request.GET or None, initial={"day": timezone.localdate()})
-    day = None
-    if form.is_bound and form.is_valid():
-        day = form.cleaned_data["day"]
-    return form, day or timezone.localdate()
+clearance_access = capability_required(*CAPABILITIES)
 
 
 def _detail_link(need) -> str | None:
@@ -97,7 +69,7 @@ def _context(request, day) -> dict:
 @region_safe
 @clearance_access
 def clearance_page(request):
-    form, day = _day(request)
+    form, day = day_from(request)
     return render(request, "needs/clearance_page.html", {"form": form, **_context(request, day)})
 
 
@@ -105,14 +77,14 @@ def clearance_page(request):
 @clearance_access
 def clearance_numbers(request):
     """The page's numbers alone, which the page polls every 30 seconds (htmx)."""
-    _form, day = _day(request)
+    _form, day = day_from(request)
     return render(request, "needs/clearance_numbers.html", _context(request, day))
 
 
 @region_safe
 @clearance_access
 def clearance_export(request):
-    _form, day = _day(request)
+    _form, day = day_from(request)
     figures = clearance(day, request.user)
     needs = oldest_open(request.user)
     log_action(

@@ -17,12 +17,6 @@ from kapok.visits.policies import POLICY_FIELDS
 from kapok.visits.teams import users_who_can
 
 
-class DayForm(forms.Form):
-    day = forms.DateField(
-        label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-
 class MoveTasksForm(forms.Form):
     """Open tasks of one list (a team's, or those without a team) moved to another team: the
     ones ticked, or the first N of the list."""

@@ -8,8 +8,6 @@ today's plan now" act on the whole city's plan, so they are for the city's team 
 commander only (kapok.visits.policies says why); those pages are not @region_safe.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -40,7 +38,6 @@ from kapok.visits.forms_board import (
     WEEKDAYS,
     AssignmentRuleForm,
     CallPolicyForm,
-    DayForm,
     MembersForm,
     MoveTasksForm,
     TeamForm,
@@ -48,29 +45,13 @@ from kapok.visits.forms_board import (
 from kapok.visits.models import AssignmentRule, CallPolicy, CallTask, Team
 from kapok.visits.planning import plan_day
 from kapok.visits.robot.alerts import open_alerts
+from kapok.web.days import day_from
 
 BOARD_CAPABILITIES = (Capability.TEAM_LEAD, Capability.DATAEYE_VIEW)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def board_access(view):
-    """Refuse (403) users who neither lead teams nor watch the figures."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not any(request.user.can(capability) for capability in BOARD_CAPABILITIES):
-            raise PermissionDenied(_("Your roles do not allow this."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _day(request):
-    form = DayForm(request.GET or None, initial={"day": timezone.localdate()})
-    day = None
-    if form.is_bound and form.is_valid():
-        day = form.cleaned_data["day"]
-    return form, day or timezone.localdate()
+board_access = capability_required(*BOARD_CAPABILITIES)
 
 
 def _board_context(request, day) -> dict:
@@ -92,7 +73,7 @@ def _board_context(request, day) -> dict:
 @region_safe
 @board_access
 def board(request):
-    form, day = _day(request)
+    form, day = day_from(request)
     context = _board_context(request, day)
     context.update(
         form=form,
@@ -108,7 +89,7 @@ def board(request):
 @board_access
 def board_numbers(request):
     """The board's numbers alone, which the board's page polls every 15 seconds (htmx)."""
-    _form, day = _day(request)
+    _form, day = day_from(request)
     return render(request, "visits/board_numbers.html", _board_context(request, day))
 
 
@@ -116,7 +97,7 @@ def board_numbers(request):
 @board_access
 @capability_required(Capability.PERSON_VIEW)
 def board_not_reached(request):
-    form, day = _day(request)
+    form, day = day_from(request)
     page = Paginator(not_reached(day, request.user), 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -135,7 +116,7 @@ def board_not_reached(request):
 @board_access
 @capability_required(Capability.PERSON_VIEW)
 def board_not_reached_export(request):
-    _form, day = _day(request)
+    _form, day = day_from(request)
     people = not_reached(day, request.user)
     log_action(
         "visits.not_reached.exported",
@@ -193,7 +174,7 @@ def _move(request, form) -> None:
 @capability_required(Capability.TEAM_LEAD)
 def tasks_without_team(request):
     """The open calls of a day that no rule gave to a team, to place with a team."""
-    _form, day = _day(request)
+    _form, day = day_from(request)
     candidates = _open_calls(request.user, day).filter(team__isnull=True)
     if request.method == "POST":
         form = MoveTasksForm(request.POST, candidates=candidates, teams=_active_teams(request.user))
