@@ -4,7 +4,9 @@ answers with a server error, and what it answers matches the schema."""
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -14,6 +16,18 @@ from kapok.needs.actions import report_need
 from tests.factories import PersonFactory, region
 
 EXAMPLES = 20  # per operation and generation mode: about half a minute for the four
+
+
+@pytest.fixture(autouse=True)
+def _one_connection_per_test():
+    """The WSGI application closes the database connection at the end of each request, as a
+    server must; inside a test's transaction (PostgreSQL) that would close the test's own. The
+    test client avoids it the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
