@@ -22,7 +22,8 @@ def pytest_runtest_teardown(item, nextitem):
     again for the tests that follow."""
     result = yield
     marker = item.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction"):
+    # After the last test the test database is already gone: nothing follows to need the codes.
+    if nextitem is not None and marker is not None and marker.kwargs.get("transaction"):
         from pytest_django.plugin import blocking_manager_key
 
         from kapok.regions.models import Region
