@@ -7,6 +7,7 @@ import pytest
 from kapok.audit.masking import (
     MaskingFilter,
     mask_id_number,
+    mask_name,
     mask_phone,
     mask_text,
     mask_value,
@@ -284,3 +285,10 @@ def test_the_console_handler_masks_what_any_logger_writes():
         "kapok.audit.masking.MaskingFilter"
     )
     assert "mask_personal_data" in settings.LOGGING["handlers"]["console"]["filters"]
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"), [("张", "张"), ("张三", "张*"), ("张小明", "张*明"), ("欧阳小明", "欧**明")]
+)
+def test_a_name_keeps_only_its_first_and_last_characters(name, masked):
+    assert mask_name(name) == masked

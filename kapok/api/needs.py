@@ -30,13 +30,12 @@ from kapok.api.schemas import (
     NeedPage,
     TransitionIn,
 )
-from kapok.audit.masking import mask_text
+from kapok.audit.masking import mask_name, mask_text
 from kapok.audit.models import LogEntry
 from kapok.needs.actions import TRANSITION_ACTIONS, NeedError, allowed_actions, report_need
 from kapok.needs.kinds import NeedKind, Urgency
 from kapok.needs.lifecycle import Action
 from kapok.needs.models import Need
-from kapok.needs.notices import mask_name
 from kapok.registry.identity import IdNumberError, parse_id_number
 from kapok.registry.models import Person
 from kapok.units.models import Unit

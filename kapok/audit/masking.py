@@ -45,6 +45,15 @@ def mask_phone(value: str) -> str:
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
+def mask_name(name: str) -> str:
+    """张三 → 张*, 张小明 → 张*明, 欧阳小明 → 欧**明."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def _id_match(match: re.Match) -> str:
     if match.group(1):
         return match.group(1) + "********" + match.group(3)

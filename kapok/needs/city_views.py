@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from kapok.access.decorators import capability_required, region_safe
 from kapok.accounts.roles import Capability
 from kapok.audit.actions import log_action
+from kapok.audit.masking import mask_name
 from kapok.needs.clearance import (
     clearance,
     district_name,
@@ -21,7 +22,6 @@ from kapok.needs.clearance import (
     oldest_open,
     write_clearance_xlsx,
 )
-from kapok.needs.notices import mask_name
 from kapok.web.days import day_from
 
 CAPABILITIES = (Capability.DATAEYE_VIEW, Capability.NEED_SUPERVISE)

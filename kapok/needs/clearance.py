@@ -42,9 +42,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kapok.access.policy import scope_of, scoped
+from kapok.audit.masking import mask_name
 from kapok.needs.kinds import NEED_ORDER, NeedKind
 from kapok.needs.models import OPEN_STATUSES, Need
-from kapok.needs.notices import mask_name
 from kapok.regions.models import Region, prefix_range
 from kapok.web.spreadsheets import new_sheet, saved
 from kapok.zones.models import local_day_bounds

@@ -11,19 +11,11 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from kapok.audit.masking import mask_name
 from kapok.needs.kinds import Urgency
 from kapok.notifications.actions import notify
 from kapok.regions.models import Region
 from kapok.units.models import Unit
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张*, 张小明 → 张*明, 欧阳小明 → 欧**明."""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def _link(need) -> str:

@@ -31,6 +31,7 @@ from kapok.access.decorators import region_safe
 from kapok.access.policy import can_see, get_scoped_or_404, scoped
 from kapok.accounts.roles import Capability
 from kapok.audit.actions import log_action
+from kapok.audit.masking import mask_name
 from kapok.audit.models import LogEntry
 from kapok.needs.actions import (
     TRANSITION_ACTIONS,
@@ -43,7 +44,6 @@ from kapok.needs.actions import (
 from kapok.needs.forms import FORMS, QueueFilterForm
 from kapok.needs.lifecycle import TRANSITIONS, Action
 from kapok.needs.models import Need, NeedPhoto
-from kapok.needs.notices import mask_name
 from kapok.needs.queues import TAB_KEYS, deadline_of, for_rows, tab_counts, tab_needs, tabs_for
 from kapok.regions.models import Region
 from kapok.visits.person_panel import person_panel

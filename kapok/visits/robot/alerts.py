@@ -123,8 +123,8 @@ def _tell_unit(alert: RobotAlert, team: Team | None) -> None:
     """The alert on the channels of the team's unit (name masked, words masked)."""
     if team is None:
         return
+    from kapok.audit.masking import mask_name
     from kapok.needs.kinds import NeedKind
-    from kapok.needs.notices import mask_name
 
     with translation.override(settings.LANGUAGE_CODE):
         kinds = "、".join(
